@@ -1,0 +1,48 @@
+// Shared plumbing for the `ztm` verbs. Exit codes are a contract (docs/cli.md):
+// 0 = valid/ok, 1 = invalid input or failed verification (one line on stderr), 2 = usage.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "core/error.h"
+
+namespace CLI {
+class App;
+}
+
+namespace ztm::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitInvalid = 1;
+inline constexpr int kExitUsage = 2;
+
+// Bounds for what the CLI reads: tokens, proofs, field lines and requests are small.
+inline constexpr std::size_t kMaxStdinBytes = 1024 * 1024;
+inline constexpr std::size_t kMaxFileBytes = 1024 * 1024;
+
+// Where a verb's callback leaves its exit code.
+struct Outcome {
+  int exit_code = kExitOk;
+};
+
+// Registers the verbs of one area on the top-level app.
+void AddJwkCommands(CLI::App& app, Outcome& outcome);
+void AddJwsCommands(CLI::App& app, Outcome& outcome);
+void AddDpopCommands(CLI::App& app, Outcome& outcome);
+void AddSfCommands(CLI::App& app, Outcome& outcome);
+void AddHttpSigCommands(CLI::App& app, Outcome& outcome);
+void AddPinCommands(CLI::App& app, Outcome& outcome);
+
+// Prints "ztm: <message>" on stderr and returns kExitInvalid.
+int Fail(const Error& error);
+int Fail(const std::string& message);
+
+// Reads all of stdin (bounded by kMaxStdinBytes).
+Result<std::string> ReadStdin();
+// Reads a whole file (bounded by kMaxFileBytes).
+Result<std::string> ReadFile(const std::string& path);
+// Removes one trailing "\n" or "\r\n" (what `echo` and editors add to a token).
+std::string TrimTrailingNewline(std::string text);
+
+}  // namespace ztm::cli
