@@ -4,8 +4,24 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <map>
 
 namespace ztm::cli {
+
+namespace {
+std::multimap<int, AddCommandsFn>& Registry() {
+  static std::multimap<int, AddCommandsFn> registry;
+  return registry;
+}
+}  // namespace
+
+CommandRegistration::CommandRegistration(int order, AddCommandsFn add) {
+  Registry().emplace(order, add);
+}
+
+void AddAllCommands(CLI::App& app, Outcome& outcome) {
+  for (const auto& [order, add] : Registry()) add(app, outcome);
+}
 
 int Fail(const Error& error) { return Fail(error.message); }
 

@@ -26,13 +26,18 @@ struct Outcome {
   int exit_code = kExitOk;
 };
 
-// Registers the verbs of one area on the top-level app.
-void AddJwkCommands(CLI::App& app, Outcome& outcome);
-void AddJwsCommands(CLI::App& app, Outcome& outcome);
-void AddDpopCommands(CLI::App& app, Outcome& outcome);
-void AddSfCommands(CLI::App& app, Outcome& outcome);
-void AddHttpSigCommands(CLI::App& app, Outcome& outcome);
-void AddPinCommands(CLI::App& app, Outcome& outcome);
+// Each area's file (src/cli/<area>_command.cc) registers its verbs with
+// ZTM_CLI_COMMANDS(order, AddFn); main() adds them in `order`, so no central list exists
+// to edit when an area is added.
+using AddCommandsFn = void (*)(CLI::App& app, Outcome& outcome);
+struct CommandRegistration {
+  CommandRegistration(int order, AddCommandsFn add);
+};
+// Calls every registered AddCommandsFn, in order.
+void AddAllCommands(CLI::App& app, Outcome& outcome);
+
+#define ZTM_CLI_COMMANDS(order, fn) \
+  static const ::ztm::cli::CommandRegistration ztm_cli_registration_##fn(order, fn)
 
 // Prints "ztm: <message>" on stderr and returns kExitInvalid.
 int Fail(const Error& error);

@@ -5,11 +5,12 @@
 #include "cli/command.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"ztm: zero-trust toolkit for mobile apps (JWK, JWS, DPoP, structured fields, "
-               "HTTP message signatures, pinning)"};
+  CLI::App app{
+      "ztm: zero-trust toolkit for mobile apps (JWK, JWS, DPoP, structured fields, "
+      "HTTP message signatures, pinning)"};
   app.require_subcommand(1);
   ztm::cli::Outcome outcome;
-  // Each area registers its verbs (src/cli/<area>_command.cc).
+  ztm::cli::AddAllCommands(app, outcome);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -12,7 +12,8 @@ constexpr char kUrlAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu
 constexpr std::array<std::int8_t, 256> MakeTable(const char* alphabet) {
   std::array<std::int8_t, 256> table{};
   for (auto& v : table) v = -1;
-  for (int i = 0; i < 64; ++i) table[static_cast<unsigned char>(alphabet[i])] = static_cast<std::int8_t>(i);
+  for (int i = 0; i < 64; ++i)
+    table[static_cast<unsigned char>(alphabet[i])] = static_cast<std::int8_t>(i);
   return table;
 }
 constexpr auto kStdTable = MakeTable(kStdAlphabet);
@@ -23,7 +24,8 @@ std::string Encode(ByteView data, const char* alphabet, bool pad) {
   out.reserve((data.size() + 2) / 3 * 4);
   std::size_t i = 0;
   for (; i + 3 <= data.size(); i += 3) {
-    std::uint32_t v = (std::uint32_t{data[i]} << 16) | (std::uint32_t{data[i + 1]} << 8) | data[i + 2];
+    std::uint32_t v =
+        (std::uint32_t{data[i]} << 16) | (std::uint32_t{data[i + 1]} << 8) | data[i + 2];
     out.push_back(alphabet[(v >> 18) & 63]);
     out.push_back(alphabet[(v >> 12) & 63]);
     out.push_back(alphabet[(v >> 6) & 63]);
@@ -74,9 +76,7 @@ Result<Bytes> DecodeUnpadded(std::string_view text, const std::array<std::int8_t
 
 std::string Base64UrlEncode(ByteView data) { return Encode(data, kUrlAlphabet, false); }
 
-Result<Bytes> Base64UrlDecode(std::string_view text) {
-  return DecodeUnpadded(text, kUrlTable);
-}
+Result<Bytes> Base64UrlDecode(std::string_view text) { return DecodeUnpadded(text, kUrlTable); }
 
 std::string Base64Encode(ByteView data) { return Encode(data, kStdAlphabet, true); }
 

@@ -113,7 +113,7 @@ struct ErrorTag {};
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : storage_(std::in_place_index<0>, std::move(value)) {}  // NOLINT
+  Result(T value) : storage_(std::in_place_index<0>, std::move(value)) {}      // NOLINT
   Result(Error error) : storage_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
   Result(Code code, std::string message)
       : storage_(std::in_place_index<1>, Error{code, std::move(message)}) {}
@@ -179,9 +179,9 @@ inline Status OkStatus() { return Status(); }
 }  // namespace ztm
 
 // Propagates an error from an expression returning Result<...>/Status.
-#define ZTM_RETURN_IF_ERROR(expr)                            \
-  do {                                                       \
-    auto ztm_status_ = (expr);                               \
+#define ZTM_RETURN_IF_ERROR(expr)                                 \
+  do {                                                            \
+    auto ztm_status_ = (expr);                                    \
     if (!ztm_status_.ok()) return std::move(ztm_status_).error(); \
   } while (0)
 
@@ -190,7 +190,7 @@ inline Status OkStatus() { return Status(); }
 // Assigns the value of a Result to `lhs`, or returns its error.
 #define ZTM_ASSIGN_OR_RETURN(lhs, expr) \
   ZTM_ASSIGN_OR_RETURN_IMPL_(ZTM_CONCAT_(ztm_result_, __LINE__), lhs, expr)
-#define ZTM_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr)   \
-  auto tmp = (expr);                                 \
-  if (!tmp.ok()) return std::move(tmp).error();      \
+#define ZTM_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
+  auto tmp = (expr);                               \
+  if (!tmp.ok()) return std::move(tmp).error();    \
   lhs = std::move(tmp).value()

@@ -131,7 +131,8 @@ Result<std::optional<std::string>> GetString(const bj::object& obj, std::string_
   const bj::value* v = obj.if_contains(key);
   if (v == nullptr) return std::optional<std::string>();
   if (!v->is_string()) {
-    return Error{Code::kJsonWrongType, "json: member \"" + std::string(key) + "\" must be a string"};
+    return Error{Code::kJsonWrongType,
+                 "json: member \"" + std::string(key) + "\" must be a string"};
   }
   return std::optional<std::string>(std::string(v->as_string()));
 }
@@ -143,7 +144,8 @@ Result<std::optional<std::int64_t>> GetInt(const bj::object& obj, std::string_vi
   if (v->is_uint64() && v->as_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) {
     return std::optional<std::int64_t>(static_cast<std::int64_t>(v->as_uint64()));
   }
-  return Error{Code::kJsonWrongType, "json: member \"" + std::string(key) + "\" must be an integer"};
+  return Error{Code::kJsonWrongType,
+               "json: member \"" + std::string(key) + "\" must be an integer"};
 }
 
 }  // namespace ztm::json
