@@ -99,3 +99,20 @@ BENCHMARK(BM_ParseSpkiThenVerify_Es256);
 
 }  // namespace
 }  // namespace ztm::crypto
+
+namespace ztm::crypto {
+namespace {
+
+// Importing a DPoP proof's embedded JWK: P-256 point validation and EVP_PKEY construction.
+void BM_Ztm_ImportEcCoordinates(benchmark::State& state) {
+  static const PrivateKey key = PrivateKey::Generate(KeyType::kEcP256).value();
+  static const Bytes x = key.public_key().EcX(), y = key.public_key().EcY();
+  for (auto _ : state) {
+    auto imported = PublicKey::FromEcCoordinates(x, y);
+    if (!imported.ok()) state.SkipWithError("import failed");
+  }
+}
+BENCHMARK(BM_Ztm_ImportEcCoordinates);
+
+}  // namespace
+}  // namespace ztm::crypto
