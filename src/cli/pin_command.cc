@@ -13,8 +13,9 @@ void AddPinCommands(CLI::App& app, Outcome& outcome) {
   CLI::App* pin = app.add_subcommand("pin", "Certificate pinning helpers");
   pin->require_subcommand(1);
   CLI::App* spki =
-      pin->add_subcommand("spki", "Print the SHA-256 SPKI pin (sha256/<base64>) of a PEM or DER "
-                                  "certificate");
+      pin->add_subcommand("spki",
+                          "Print the SHA-256 SPKI pin (sha256/<base64>) of a PEM or DER "
+                          "certificate");
   auto file = std::make_shared<std::string>();
   spki->add_option("FILE", *file, "certificate file (PEM or DER)")->required();
   spki->callback([file, &outcome] {
