@@ -35,7 +35,8 @@ inline Bytes HmacSha256(ByteView key, ByteView data) {
 // kCryptoSignatureInvalid on mismatch (including a truncated or over-long `mac`).
 Status HmacVerify(HashAlgorithm algorithm, ByteView key, ByteView data, ByteView mac);
 
-// HKDF (RFC 5869) extract-and-expand. Fails if `length` exceeds 255 * DigestLength.
+// HKDF (RFC 5869) extract-and-expand. Fails with kInvalidArgument if `length` is 0 or
+// exceeds 255 * DigestLength.
 Result<Secret> Hkdf(HashAlgorithm algorithm, ByteView input_key, ByteView salt, ByteView info,
                     std::size_t length);
 

@@ -82,6 +82,16 @@ Result<KeyType> TypeOf(EVP_PKEY* key) {
           std::strcmp(group, SN_X9_62_prime256v1) != 0) {
         return Error{Code::kCryptoKeyInvalid, "key: only the P-256 curve is supported"};
       }
+      // RFC 5480 §2.1.1: the curve MUST be named, never given by explicit parameters (which
+      // is how CVE-2020-0601 slipped a forged generator past a "same curve" check).
+      char encoding[32] = {0};
+      if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_EC_ENCODING, encoding,
+                                         sizeof encoding, &length) != 1 ||
+          std::strcmp(encoding, OSSL_PKEY_EC_ENCODING_GROUP) != 0) {
+        return Error{Code::kCryptoKeyInvalid,
+                     "key: P-256 must be a named curve, not explicit "
+                     "parameters"};
+      }
       return KeyType::kEcP256;
     }
     default:
@@ -189,8 +199,13 @@ Result<PublicKey> PublicKey::FromSpkiDer(ByteView der) {
 }
 
 Result<PublicKey> PublicKey::FromEcPoint(ByteView sec1_point) {
-  if (sec1_point.size() != 1 + 2 * kP256FieldBytes && sec1_point.size() != 1 + kP256FieldBytes) {
-    return Error{Code::kCryptoKeyInvalid, "key: P-256 point has the wrong length"};
+  // SEC 1 §2.3.3: 0x04 || X || Y (uncompressed) or 0x02/0x03 || X (compressed). The
+  // "hybrid" forms 0x06/0x07 are refused, as keys.h promises.
+  bool uncompressed = sec1_point.size() == 1 + 2 * kP256FieldBytes && sec1_point[0] == 0x04;
+  bool compressed =
+      sec1_point.size() == 1 + kP256FieldBytes && (sec1_point[0] == 0x02 || sec1_point[0] == 0x03);
+  if (!uncompressed && !compressed) {
+    return Error{Code::kCryptoKeyInvalid, "key: not a SEC1 uncompressed or compressed P-256 point"};
   }
   char group[] = SN_X9_62_prime256v1;
   OSSL_PARAM params[] = {
@@ -302,6 +317,14 @@ Status PublicKey::Verify(SignatureAlgorithm algorithm, ByteView message, ByteVie
 
 Result<PrivateKey> PrivateKey::FromEvp(std::shared_ptr<EVP_PKEY> key) {
   ZTM_ASSIGN_OR_RETURN(KeyType type, TypeOf(key.get()));
+  // A stored public point that does not belong to the private key would make public_key()
+  // (and every thumbprint or pin derived from it) name a key this object cannot sign for.
+  EVP_PKEY_CTX* check = EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr);
+  bool consistent = check != nullptr && EVP_PKEY_pairwise_check(check) == 1;
+  EVP_PKEY_CTX_free(check);
+  if (!consistent) {
+    return Error{Code::kCryptoKeyInvalid, "key: public key does not match the private key"};
+  }
   // The public half shares the same EVP_PKEY: verification only reads public parameters.
   PublicKey public_key(key, type);
   return PrivateKey(std::move(key), type, std::move(public_key));

@@ -71,6 +71,7 @@ class PrivateKey {
  public:
   static Result<PrivateKey> Generate(KeyType type);
   // PKCS#8 ("-----BEGIN PRIVATE KEY-----") or, for P-256, SEC1 ("BEGIN EC PRIVATE KEY").
+  // Every private-key constructor checks that the public half matches the private half.
   static Result<PrivateKey> FromPem(std::string_view pem);
   static Result<PrivateKey> FromPkcs8Der(ByteView der);
   // P-256 private scalar `d` (32 bytes, big-endian); the public point is derived.
@@ -97,8 +98,8 @@ class PrivateKey {
   PublicKey public_key_;
 };
 
-// SHA-256 of a certificate's DER SubjectPublicKeyInfo, as used by SPKI pinning
-// ("sha256/<base64>"). Accepts a PEM or DER X.509 certificate.
+// Returns "sha256/<base64 of SHA-256 over the certificate's DER SubjectPublicKeyInfo>", the
+// SPKI pin format of libztm's pin sets and TrustKit. Accepts a PEM or DER X.509 certificate.
 Result<std::string> SpkiPinOfCertificate(ByteView pem_or_der);
 
 }  // namespace ztm::crypto
