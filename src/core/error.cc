@@ -113,12 +113,26 @@ const char* CodeName(Code code) {
       return "http_sig_invalid";
     case Code::kHttpSigRequiredComponentMissing:
       return "http_sig_required_component_missing";
+    case Code::kHttpSigComponentDuplicate:
+      return "http_sig_component_duplicate";
+    case Code::kHttpSigLabelNotFound:
+      return "http_sig_label_not_found";
+    case Code::kHttpSigAlgUnsupported:
+      return "http_sig_alg_unsupported";
+    case Code::kHttpSigParameterMissing:
+      return "http_sig_parameter_missing";
+    case Code::kHttpSigTagMismatch:
+      return "http_sig_tag_mismatch";
+    case Code::kHttpSigKeyIdMismatch:
+      return "http_sig_keyid_mismatch";
     case Code::kDigestMissing:
       return "digest_missing";
     case Code::kDigestMismatch:
       return "digest_mismatch";
     case Code::kDigestUnsupportedAlgorithm:
       return "digest_unsupported_algorithm";
+    case Code::kDigestMalformed:
+      return "digest_malformed";
   }
   return "unknown";
 }

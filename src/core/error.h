@@ -86,9 +86,16 @@ enum class Code : std::uint16_t {
   kHttpSigCreatedTooOld,
   kHttpSigInvalid,
   kHttpSigRequiredComponentMissing,
+  kHttpSigComponentDuplicate,
+  kHttpSigLabelNotFound,
+  kHttpSigAlgUnsupported,
+  kHttpSigParameterMissing,
+  kHttpSigTagMismatch,
+  kHttpSigKeyIdMismatch,
   kDigestMissing,
   kDigestMismatch,
   kDigestUnsupportedAlgorithm,
+  kDigestMalformed,
 };
 
 // Returns the stable snake_case name of `code`, e.g. "jws_alg_not_allowed".
