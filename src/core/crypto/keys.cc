@@ -269,23 +269,38 @@ std::string PublicKey::ToPem() const {
   return BioToString(bio.get());
 }
 
+PublicKey::PublicKey(std::shared_ptr<EVP_PKEY> key, KeyType type)
+    : key_(std::move(key)), type_(type) {
+  Bytes raw;
+  if (type_ == KeyType::kEcP256) {
+    raw = BnParam(key_.get(), OSSL_PKEY_PARAM_EC_PUB_X);
+    Bytes y = BnParam(key_.get(), OSSL_PKEY_PARAM_EC_PUB_Y);
+    if (raw.size() != kP256FieldBytes || y.size() != kP256FieldBytes) std::abort();
+    raw.insert(raw.end(), y.begin(), y.end());
+  } else {
+    raw.resize(kEd25519KeyBytes);
+    std::size_t length = raw.size();
+    if (EVP_PKEY_get_raw_public_key(key_.get(), raw.data(), &length) != 1 ||
+        length != kEd25519KeyBytes) {
+      std::abort();
+    }
+  }
+  raw_ = std::make_shared<const Bytes>(std::move(raw));
+}
+
 Bytes PublicKey::EcX() const {
   if (type_ != KeyType::kEcP256) return {};
-  return BnParam(key_.get(), OSSL_PKEY_PARAM_EC_PUB_X);
+  return Bytes(raw_->begin(), raw_->begin() + kP256FieldBytes);
 }
 
 Bytes PublicKey::EcY() const {
   if (type_ != KeyType::kEcP256) return {};
-  return BnParam(key_.get(), OSSL_PKEY_PARAM_EC_PUB_Y);
+  return Bytes(raw_->begin() + kP256FieldBytes, raw_->end());
 }
 
 Bytes PublicKey::Ed25519Raw() const {
   if (type_ != KeyType::kEd25519) return {};
-  Bytes raw(kEd25519KeyBytes);
-  std::size_t length = raw.size();
-  if (EVP_PKEY_get_raw_public_key(key_.get(), raw.data(), &length) != 1) return {};
-  raw.resize(length);
-  return raw;
+  return *raw_;
 }
 
 Status PublicKey::Verify(SignatureAlgorithm algorithm, ByteView message, ByteView signature) const {

@@ -62,9 +62,12 @@ class PublicKey {
 
  private:
   friend class PrivateKey;
-  PublicKey(std::shared_ptr<EVP_PKEY> key, KeyType type) : key_(std::move(key)), type_(type) {}
+  PublicKey(std::shared_ptr<EVP_PKEY> key, KeyType type);
   std::shared_ptr<EVP_PKEY> key_;
   KeyType type_;
+  // The raw public key (P-256: X || Y; Ed25519: 32 bytes), extracted once: exporting it from
+  // OpenSSL on demand costs a field inversion, and thumbprints need it on every request.
+  std::shared_ptr<const Bytes> raw_;
 };
 
 class PrivateKey {

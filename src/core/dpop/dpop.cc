@@ -225,6 +225,12 @@ Result<std::string> CreateProof(const crypto::PrivateKey& key, const ProofInput&
   return jose::SignCompact(header, AsBytes(json::Serialize(claims)), jwk, algorithm);
 }
 
+DpopVerifier::DpopVerifier(DpopPolicy policy)
+    : policy_(std::move(policy)),
+      key_cache_(policy_.key_cache_capacity == 0
+                     ? nullptr
+                     : std::make_shared<crypto::PublicKeyCache>(policy_.key_cache_capacity)) {}
+
 Result<DpopVerifier> DpopVerifier::Create(DpopPolicy policy) {
   if (policy.allowed_algorithms.empty()) {
     return Error{Code::kInvalidArgument, "dpop: no algorithm is allowed"};
@@ -275,7 +281,7 @@ Result<VerifiedDpopProof> DpopVerifier::Verify(std::string_view proof, std::stri
   if (jwk_value == nullptr || !jwk_value->is_object()) {
     return Fail(Code::kDpopJwkInvalid, "header has no \"jwk\" object");
   }
-  auto jwk = jose::ParsePublicJwk(jwk_value->as_object());
+  auto jwk = jose::ParsePublicJwk(jwk_value->as_object(), key_cache_.get());
   if (!jwk.ok()) return Fail(Code::kDpopJwkInvalid, jwk.error().message);
   auto jws_verifier = jose::JwsVerifier::Create({*algorithm}, *jwk);
   if (!jws_verifier.ok()) return Fail(Code::kDpopJwkInvalid, jws_verifier.error().message);

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +18,7 @@
 
 #include "core/clock.h"
 #include "core/crypto/keys.h"
+#include "core/crypto/public_key_cache.h"
 #include "core/error.h"
 #include "core/jose/jwk.h"
 #include "core/jose/jws.h"
@@ -71,6 +73,9 @@ struct DpopPolicy {
   std::int64_t max_age_seconds = 300;
   std::int64_t max_future_seconds = 60;
   bool require_nonce = false;
+  // Proof keys parsed into OpenSSL keys are cached (bounded LRU, keyed by the exact key
+  // bytes) so a device's key is imported once, not per request; 0 disables the cache.
+  std::size_t key_cache_capacity = crypto::PublicKeyCache::kDefaultCapacity;
 };
 
 // Per-request inputs besides the proof, method and URI. Views must outlive Verify().
@@ -135,8 +140,10 @@ class DpopVerifier {
   const DpopPolicy& policy() const { return policy_; }
 
  private:
-  explicit DpopVerifier(DpopPolicy policy) : policy_(std::move(policy)) {}
+  explicit DpopVerifier(DpopPolicy policy);
   DpopPolicy policy_;
+  // Shared by copies of this verifier; internally synchronised.
+  std::shared_ptr<crypto::PublicKeyCache> key_cache_;
 };
 
 // base64url(SHA-256(ASCII(access_token))): the "ath" value (RFC 9449 §4.2).

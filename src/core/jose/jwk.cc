@@ -105,7 +105,7 @@ Result<Jwk> Jwk::FromSecret(Secret secret) {
   return jwk;
 }
 
-Result<Jwk> Jwk::Parse(const bj::object& object, bool private_form) {
+Result<Jwk> Jwk::Parse(const bj::object& object, bool private_form, crypto::PublicKeyCache* cache) {
   if (!private_form && ContainsPrivateMember(object)) {
     return Error{Code::kJwkPrivateMember, "jwk: a public key must not contain private members"};
   }
@@ -122,14 +122,26 @@ Result<Jwk> Jwk::Parse(const bj::object& object, bool private_form) {
     ZTM_ASSIGN_OR_RETURN(std::string crv, RequiredString(object, "crv"));
     ZTM_ASSIGN_OR_RETURN(Bytes x, RequiredBytes(object, "x", kKeyComponentBytes));
     Result<crypto::PublicKey> public_key = Error{Code::kInternal, ""};
+    // Cache id: the exact key material (type-tagged), so a hit is the same key, not a
+    // probable one.
+    std::string cache_id = kty + ":" + std::string(AsString(x));
+    Bytes y;
     if (kty == "EC") {
       if (crv != "P-256") return Invalid("unsupported EC curve \"" + crv + "\" (only P-256)");
-      ZTM_ASSIGN_OR_RETURN(Bytes y, RequiredBytes(object, "y", kKeyComponentBytes));
-      public_key = crypto::PublicKey::FromEcCoordinates(x, y);
+      ZTM_ASSIGN_OR_RETURN(y, RequiredBytes(object, "y", kKeyComponentBytes));
+      cache_id.append(AsString(y));
     } else {
       if (crv != "Ed25519") return Invalid("unsupported OKP curve \"" + crv + "\" (only Ed25519)");
       if (object.contains("y")) return Invalid("an OKP key has no \"y\" member");
-      public_key = crypto::PublicKey::FromEd25519Raw(x);
+    }
+    std::optional<crypto::PublicKey> cached;
+    if (cache != nullptr) cached = cache->Find(cache_id);
+    if (cached) {
+      public_key = std::move(*cached);
+    } else {
+      public_key = kty == "EC" ? crypto::PublicKey::FromEcCoordinates(x, y)
+                               : crypto::PublicKey::FromEd25519Raw(x);
+      if (public_key.ok() && cache != nullptr) cache->Insert(cache_id, *public_key);
     }
     if (!public_key.ok()) return Invalid(public_key.error().message);
     parsed.emplace(Jwk(kty == "EC" ? JwkKeyType::kEcP256 : JwkKeyType::kEd25519));
@@ -258,7 +270,9 @@ Result<bj::object> Jwk::ToPrivateObject() const {
   return object;
 }
 
-Result<Jwk> ParsePublicJwk(const bj::object& object) { return Jwk::Parse(object, false); }
+Result<Jwk> ParsePublicJwk(const bj::object& object, crypto::PublicKeyCache* cache) {
+  return Jwk::Parse(object, false, cache);
+}
 
 Result<Jwk> ParsePublicJwk(std::string_view json_text) {
   ZTM_ASSIGN_OR_RETURN(bj::object object, ParseJsonObject(json_text));
@@ -269,7 +283,7 @@ Result<Jwk> ParsePrivateJwk(const bj::object& object) {
   if (!object.contains("d") && !object.contains("k")) {
     return Invalid("a private key needs member \"d\" (EC, OKP) or \"k\" (oct)");
   }
-  return Jwk::Parse(object, true);
+  return Jwk::Parse(object, true, nullptr);
 }
 
 Result<Jwk> ParsePrivateJwk(std::string_view json_text) {

@@ -15,6 +15,7 @@
 
 #include "core/bytes.h"
 #include "core/crypto/keys.h"
+#include "core/crypto/public_key_cache.h"
 #include "core/error.h"
 
 namespace ztm::jose {
@@ -80,9 +81,11 @@ class Jwk {
   Result<boost::json::object> ToPrivateObject() const;
 
  private:
-  friend Result<Jwk> ParsePublicJwk(const boost::json::object& object);
+  friend Result<Jwk> ParsePublicJwk(const boost::json::object& object,
+                                    crypto::PublicKeyCache* cache);
   friend Result<Jwk> ParsePrivateJwk(const boost::json::object& object);
-  static Result<Jwk> Parse(const boost::json::object& object, bool private_form);
+  static Result<Jwk> Parse(const boost::json::object& object, bool private_form,
+                           crypto::PublicKeyCache* cache);
   explicit Jwk(JwkKeyType type) : type_(type) {}
 
   JwkKeyType type_;
@@ -100,7 +103,11 @@ class Jwk {
 // "k"), kJwkInvalid for a missing or mistyped member, an unsupported kty/crv, base64url that
 // is not strictly canonical, a coordinate of the wrong length or a point not on the curve.
 // Unknown members are ignored, as RFC 7517 §4 requires.
-Result<Jwk> ParsePublicJwk(const boost::json::object& object);
+//
+// With a `cache`, every member is still validated, but the key material is imported into an
+// OpenSSL key only the first time it is seen (the cache is keyed by the exact key bytes).
+Result<Jwk> ParsePublicJwk(const boost::json::object& object,
+                           crypto::PublicKeyCache* cache = nullptr);
 Result<Jwk> ParsePublicJwk(std::string_view json_text);
 
 // Parses a private JWK: EC P-256 or OKP Ed25519 with "d" (checked against the public members:
