@@ -67,6 +67,37 @@ void AddJwkCommands(CLI::App& app, Outcome& outcome) {
     PrintLine(json::Serialize(*object));
     outcome.exit_code = kExitOk;
   });
+
+  CLI::App* pem = jwk->add_subcommand(
+      "pem",
+      "Print the JWK in FILE as PEM: PKCS#8 for a private JWK, SubjectPublicKeyInfo for a public "
+      "one or with --public (for tools that take PEM keys, such as `ztm httpsig`)");
+  auto pem_file = std::make_shared<std::string>();
+  auto public_only = std::make_shared<bool>(false);
+  pem->add_option("FILE", *pem_file, "JWK file (JSON)")->required();
+  pem->add_flag("--public", *public_only, "print only the public key");
+  pem->callback([pem_file, public_only, &outcome] {
+    auto text = ReadFile(*pem_file);
+    if (!text.ok()) {
+      outcome.exit_code = Fail(text.error());
+      return;
+    }
+    auto key = jose::ParseAnyJwk(*text);
+    if (!key.ok()) {
+      outcome.exit_code = Fail(key.error());
+      return;
+    }
+    if (!key->public_key()) {
+      outcome.exit_code = Fail("jwk: an oct key has no PEM form");
+      return;
+    }
+    if (!*public_only && key->private_key()) {
+      std::fputs(key->private_key()->ToPem().c_str(), stdout);
+    } else {
+      std::fputs(key->public_key()->ToPem().c_str(), stdout);
+    }
+    outcome.exit_code = kExitOk;
+  });
 }
 
 struct JwsVerifyArgs {

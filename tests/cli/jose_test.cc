@@ -116,3 +116,53 @@ TEST(CliJws, MalformedInputAndUsage) {
 
 }  // namespace
 }  // namespace ztm::testing
+
+namespace ztm::testing {
+namespace {
+
+// `ztm jwk pem` turns a generated JWK into PEM keys that sign and verify with `ztm httpsig`,
+// and whose public half has the same thumbprint.
+TEST(CliJwkPem, PrivateAndPublicPemWorkWithHttpSig) {
+  auto generated = RunCli({"jwk", "generate", "--kty", "EC"});
+  ASSERT_EQ(generated.exit_code, 0) << generated.err;
+  std::string jwk = WriteTempFile("pem-device.jwk", generated.out);
+  auto private_pem = RunCli({"jwk", "pem", jwk});
+  ASSERT_EQ(private_pem.exit_code, 0) << private_pem.err;
+  EXPECT_NE(private_pem.out.find("-----BEGIN PRIVATE KEY-----"), std::string::npos);
+  auto public_pem = RunCli({"jwk", "pem", "--public", jwk});
+  ASSERT_EQ(public_pem.exit_code, 0) << public_pem.err;
+  EXPECT_NE(public_pem.out.find("-----BEGIN PUBLIC KEY-----"), std::string::npos);
+  EXPECT_EQ(public_pem.out.find("PRIVATE"), std::string::npos);
+
+  std::string request =
+      "POST /v1/orders HTTP/1.1\r\nHost: api.example.com\r\nContent-Length: 2\r\n\r\n{}";
+  std::string request_file = WriteTempFile("pem-request.http", request);
+  auto signed_lines = RunCli({"httpsig", "sign", "--request", request_file, "--label", "sig1",
+                              "--input", R"(("@method" "@authority");created=1700000000)", "--key",
+                              WriteTempFile("pem-device.key", private_pem.out)});
+  ASSERT_EQ(signed_lines.exit_code, 0) << signed_lines.err;
+  std::string signed_request = "POST /v1/orders HTTP/1.1\r\nHost: api.example.com\r\n" +
+                               signed_lines.out + "Content-Length: 2\r\n\r\n{}";
+  // Header lines from `sign` end in "\n"; normalise them to CRLF like the rest.
+  std::string normalised;
+  for (std::size_t i = 0; i < signed_request.size(); ++i) {
+    if (signed_request[i] == '\n' && (i == 0 || signed_request[i - 1] != '\r')) normalised += '\r';
+    normalised += signed_request[i];
+  }
+  auto verified =
+      RunCli({"httpsig", "verify", "--request", WriteTempFile("pem-signed.http", normalised),
+              "--key", WriteTempFile("pem-device.pub", public_pem.out), "--now", "1700000000"});
+  EXPECT_EQ(verified.exit_code, 0) << verified.err;
+}
+
+TEST(CliJwkPem, OctKeyHasNoPemForm) {
+  std::string oct = WriteTempFile(
+      "oct.jwk",
+      R"({"kty":"oct","k":"AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow"})");
+  auto run = RunCli({"jwk", "pem", oct});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("oct"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ztm::testing
