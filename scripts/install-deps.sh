@@ -10,8 +10,10 @@ packages=(
   libssl-dev openssl
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libcli11-dev
-  # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev
+  # ztm-gateway
+  libsqlite3-dev sqlite3 libsodium-dev libyaml-cpp-dev libspdlog-dev
+  # tests and benchmarks (python3-cryptography: the independent client of the end-to-end tests)
+  libgtest-dev libgmock-dev libbenchmark-dev python3 python3-cryptography curl
 )
 
 as_root=()

@@ -133,6 +133,14 @@ const char* CodeName(Code code) {
       return "digest_unsupported_algorithm";
     case Code::kDigestMalformed:
       return "digest_malformed";
+    case Code::kConfigInvalid:
+      return "config_invalid";
+    case Code::kStoreUnavailable:
+      return "store_unavailable";
+    case Code::kStoreConflict:
+      return "store_conflict";
+    case Code::kStoreNotFound:
+      return "store_not_found";
   }
   return "unknown";
 }

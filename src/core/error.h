@@ -96,6 +96,12 @@ enum class Code : std::uint16_t {
   kDigestMismatch,
   kDigestUnsupportedAlgorithm,
   kDigestMalformed,
+
+  // Gateway: configuration and storage
+  kConfigInvalid,
+  kStoreUnavailable,  // cannot open, corrupt, or not a ztm database
+  kStoreConflict,     // the record already exists
+  kStoreNotFound,
 };
 
 // Returns the stable snake_case name of `code`, e.g. "jws_alg_not_allowed".
