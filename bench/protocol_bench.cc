@@ -70,9 +70,12 @@ void BM_Ztm_DpopEs256_Verify(benchmark::State& state) {
     return dpop::DpopVerifier::Create(policy).value();
   }();
   FixedClock clock(kNow);
+  // The token's cnf.jkt: a presented access token is always checked against the proof key.
+  static const std::string jkt = jose::Jwk::FromPrivateKey(key).Thumbprint();
   dpop::DpopRequestContext context;
   context.access_token = access_token;
   context.expected_nonce = "server-nonce-1";
+  context.expected_jkt = jkt;
   for (auto _ : state) {
     auto verified =
         verifier.Verify(proof, "POST", "https://api.example.com/v1/orders?x=1", context, clock);

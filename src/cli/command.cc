@@ -26,9 +26,11 @@ void AddAllCommands(CLI::App& app, Outcome& outcome) {
 int Fail(const Error& error) { return Fail(error.message); }
 
 int Fail(const std::string& message) {
+  // One line, and no control character (terminal escapes, NUL, DEL) from whatever text the
+  // message quotes.
   std::string line = message;
   for (char& c : line) {
-    if (c == '\n' || c == '\r') c = ' ';
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
   }
   std::fprintf(stderr, "ztm: %s\n", line.c_str());
   return kExitInvalid;

@@ -37,7 +37,8 @@ void AddDpopCommands(CLI::App& app, Outcome& outcome) {
       "Check the DPoP proof on standard input (one trailing newline is ignored) for a request "
       "and print its key's RFC 7638 thumbprint. Policy: ES256 or EdDSA, iat at most 300 s old "
       "and 60 s ahead. --nonce makes a matching nonce claim mandatory; --access-token makes a "
-      "matching ath mandatory; --jkt requires the proof key to have that thumbprint.");
+      "matching ath mandatory; --jkt requires the proof key to have that thumbprint (with "
+      "--access-token but no --jkt the key binding is not checked and a warning is printed).");
   auto v = std::make_shared<DpopArgs>();
   verify->add_option("--htm", v->htm, "HTTP method of the request")->required();
   verify->add_option("--htu", v->htu, "target URI of the request")->required();
@@ -61,11 +62,18 @@ void AddDpopCommands(CLI::App& app, Outcome& outcome) {
     if (v_token->count() > 0) context.access_token = v->access_token;
     if (v_nonce->count() > 0) context.expected_nonce = v->nonce;
     if (v_jkt->count() > 0) context.expected_jkt = v->jkt;
+    // A resource server always has the token's cnf.jkt; this tool may be run without it, so
+    // it opts out of the key binding visibly rather than refusing.
+    const bool unbound = context.access_token && !context.expected_jkt;
+    context.allow_unbound_access_token = unbound;
     auto verified = verifier->Verify(TrimTrailingNewline(std::move(input).value()), v->htm, v->htu,
                                      context, FixedClock(NowOrSystem(v_now, v->now)));
     if (!verified.ok()) {
       outcome.exit_code = Fail(verified.error());
       return;
+    }
+    if (unbound) {
+      std::fprintf(stderr, "warning: --jkt not given; proof key not checked against the token\n");
     }
     std::printf("%s\n", verified->thumbprint().c_str());
     outcome.exit_code = kExitOk;

@@ -141,6 +141,58 @@ const char* CodeName(Code code) {
       return "store_conflict";
     case Code::kStoreNotFound:
       return "store_not_found";
+    case Code::kMasterKeyInvalid:
+      return "master_key_invalid";
+    case Code::kSigningKeyUnavailable:
+      return "signing_key_unavailable";
+    case Code::kHttpListenFailed:
+      return "http_listen_failed";
+    case Code::kHttpTlsSetupFailed:
+      return "http_tls_setup_failed";
+    case Code::kOAuthInvalidRequest:
+      return "oauth_invalid_request";
+    case Code::kOAuthInvalidGrant:
+      return "oauth_invalid_grant";
+    case Code::kOAuthUnsupportedGrantType:
+      return "oauth_unsupported_grant_type";
+    case Code::kChallengeInvalid:
+      return "challenge_invalid";
+    case Code::kAttestationFormatUnsupported:
+      return "attestation_format_unsupported";
+    case Code::kAttestationFormatDisabled:
+      return "attestation_format_disabled";
+    case Code::kAttestationInvalid:
+      return "attestation_invalid";
+    case Code::kAttestationKeyMismatch:
+      return "attestation_key_mismatch";
+    case Code::kAccessTokenMissing:
+      return "access_token_missing";
+    case Code::kAccessTokenInvalid:
+      return "access_token_invalid";
+    case Code::kAccessTokenExpired:
+      return "access_token_expired";
+    case Code::kDpopProofInvalid:
+      return "dpop_proof_invalid";
+    case Code::kUseDpopNonce:
+      return "use_dpop_nonce";
+    case Code::kRequestSignatureMissing:
+      return "request_signature_missing";
+    case Code::kRequestSignatureInvalid:
+      return "request_signature_invalid";
+    case Code::kRequestReplayed:
+      return "request_replayed";
+    case Code::kReplayCacheFull:
+      return "replay_cache_full";
+    case Code::kContentDigestMismatch:
+      return "content_digest_mismatch";
+    case Code::kDeviceRevoked:
+      return "device_revoked";
+    case Code::kMethodNotAllowed:
+      return "method_not_allowed";
+    case Code::kInsufficientUserAuthentication:
+      return "insufficient_user_authentication";
+    case Code::kRateLimited:
+      return "rate_limited";
   }
   return "unknown";
 }

@@ -102,6 +102,42 @@ enum class Code : std::uint16_t {
   kStoreUnavailable,  // cannot open, corrupt, or not a ztm database
   kStoreConflict,     // the record already exists
   kStoreNotFound,
+
+  // Gateway: token-signing keys
+  kMasterKeyInvalid,  // the master key file is unreadable, of the wrong size or too open
+  kSigningKeyUnavailable,  // no usable token-signing key (unknown kid, unsealing failed)
+
+  // Gateway: OAuth token endpoint (RFC 6749 §5.2)
+  kOAuthInvalidRequest,
+  kOAuthInvalidGrant,
+  kOAuthUnsupportedGrantType,
+
+  // Gateway: device registration and attestation
+  kChallengeInvalid,  // unknown, expired or already used challenge
+  kAttestationFormatUnsupported,
+  kAttestationFormatDisabled,  // a known format the configuration does not allow
+  kAttestationInvalid,
+  kAttestationKeyMismatch,  // the evidence attests another key than the one registered
+
+  // Gateway: per-request verification; each code has one HTTP status and metric label
+  kAccessTokenMissing,
+  kAccessTokenInvalid,
+  kAccessTokenExpired,
+  kDpopProofInvalid,
+  kUseDpopNonce,  // a server nonce is required (RFC 9449 §8, §9)
+  kRequestSignatureMissing,
+  kRequestSignatureInvalid,
+  kRequestReplayed,  // a signature nonce or DPoP jti seen inside its window
+  kReplayCacheFull,  // fail closed: the replay cache cannot remember another request
+  kContentDigestMismatch,
+  kDeviceRevoked,
+  kMethodNotAllowed,
+  kInsufficientUserAuthentication,  // RFC 9470: the route needs another acr
+  kRateLimited,
+
+  // Gateway: HTTP transport
+  kHttpListenFailed,    // cannot bind or listen on the configured address
+  kHttpTlsSetupFailed,  // TLS certificate, key or client CA unusable
 };
 
 // Returns the stable snake_case name of `code`, e.g. "jws_alg_not_allowed".

@@ -98,6 +98,57 @@ TEST(CliDpop, GenerateCreateVerifyRoundTrip) {
   }
 }
 
+// Review finding 1: a proof made for "https://api.exa:mple.com/x" (Boost.URL reads a port
+// "mple.com" and a rootless path) once verified for https://api.example.com/x.
+TEST(CliDpop, ProofForAMalformedPortDoesNotVerifyForAnotherHost) {
+  auto key = RunCli({"jwk", "generate", "--kty", "EC"});
+  ASSERT_EQ(key.exit_code, 0) << key.err;
+  const std::string jwk = WriteTempFile("dpop-port.json", key.out);
+  auto create = RunCli({"dpop", "create", "--jwk", jwk, "--htm", "GET", "--htu",
+                        "https://api.exa:mple.com/x", "--now", "1700000000"});
+  EXPECT_EQ(create.exit_code, 1);
+  EXPECT_NE(create.err.find("port"), std::string::npos) << create.err;
+  auto verify = RunCli({"dpop", "verify", "--htm", "GET", "--htu", "https://api.exa:mple.com/x",
+                        "--now", "1700000000"},
+                       "x.y.z");
+  EXPECT_EQ(verify.exit_code, 1);
+  EXPECT_NE(verify.err.find("port"), std::string::npos) << verify.err;
+  EXPECT_EQ(RunCli({"dpop", "create", "--jwk", jwk, "--htm", "GET", "--htu",
+                    "https://a.example:%443/b", "--now", "1700000000"})
+                .exit_code,
+            1);
+}
+
+// Review finding 3: without --jkt the proof key is not checked against the token; the CLI
+// says so on stderr and still verifies the rest.
+TEST(CliDpop, AccessTokenWithoutJktWarns) {
+  bj::object e = Example(2);
+  const std::string now = std::to_string(e.at("iat").as_int64());
+  auto unbound = RunCli({"dpop", "verify", "--htm", "GET", "--htu", Str(e.at("htu")),
+                         "--access-token", Str(e.at("access_token")), "--now", now},
+                        Str(e.at("proof")));
+  EXPECT_EQ(unbound.exit_code, 0) << unbound.err;
+  EXPECT_EQ(unbound.out, std::string(kJkt) + "\n");
+  EXPECT_EQ(unbound.err, "warning: --jkt not given; proof key not checked against the token\n");
+  auto bound = RunCli({"dpop", "verify", "--htm", "GET", "--htu", Str(e.at("htu")),
+                       "--access-token", Str(e.at("access_token")), "--jkt", kJkt, "--now", now},
+                      Str(e.at("proof")));
+  EXPECT_EQ(bound.exit_code, 0) << bound.err;
+  EXPECT_EQ(bound.err, "");
+  auto other_key = RunCli({"dpop", "verify", "--htm", "GET", "--htu", Str(e.at("htu")),
+                           "--access-token", Str(e.at("access_token")), "--jkt",
+                           "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "--now", now},
+                          Str(e.at("proof")));
+  EXPECT_EQ(other_key.exit_code, 1);
+  // No token, no warning.
+  bj::object token_request = Example(0);
+  auto no_token = RunCli({"dpop", "verify", "--htm", "POST", "--htu", Str(token_request.at("htu")),
+                          "--now", std::to_string(token_request.at("iat").as_int64())},
+                         Str(token_request.at("proof")));
+  EXPECT_EQ(no_token.exit_code, 0) << no_token.err;
+  EXPECT_EQ(no_token.err, "");
+}
+
 TEST(CliDpop, UsageErrors) {
   EXPECT_EQ(RunCli({"dpop"}).exit_code, 2);
   EXPECT_EQ(RunCli({"dpop", "verify", "--htm", "GET"}, "x").exit_code, 2);

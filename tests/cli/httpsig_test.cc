@@ -191,6 +191,37 @@ TEST(CliHttpSig, SignThenVerifyRoundTripAndBodyBinding) {
   EXPECT_NE(verify.err.find("http_sig_invalid"), std::string::npos) << verify.err;
 }
 
+// Review finding 2: a Content-Digest covered with parameters (";sf", ";key", ";bs") binds the
+// body as much as a plain one does.
+TEST(CliHttpSig, ContentDigestWithParametersStillBindsTheBody) {
+  const std::string body = "{\"amount\":1}";
+  const std::string tampered_body = "{\"amount\":9999}";
+  // sha-256 of {"amount":1} (RFC 9530).
+  const std::string digest = "sha-256=:wrEeZX4S/RdzWWJ8qJQSAY4idNCHPPv88fxQ9oVYLp4=:";
+  const std::string message = "POST /pay HTTP/1.1\nHost: example.com\nContent-Digest: " + digest +
+                              "\nContent-Length: " + std::to_string(body.size()) + "\n\n" + body;
+  for (const std::string component : {"\"content-digest\";sf", "\"content-digest\";key=\"sha-256\"",
+                                      "\"content-digest\";bs", "\"content-digest\""}) {
+    const std::string input = "(\"@method\" \"@path\" " + component + ");created=1700000000";
+    auto sign =
+        RunCli({"httpsig", "sign", "--request", WriteTempFile("pay.http", message), "--label",
+                "sig1", "--input", input, "--key", KeyPath("test-key-ed25519.key")});
+    ASSERT_EQ(sign.exit_code, 0) << component << ": " << sign.err;
+    const std::string signed_text = WithHeaders(message, sign.out);
+    auto verify =
+        RunCli({"httpsig", "verify", "--request", WriteTempFile("pay-signed.http", signed_text),
+                "--key", KeyPath("test-key-ed25519.pem"), "--now", "1700000000"});
+    EXPECT_EQ(verify.exit_code, 0) << component << ": " << verify.err;
+    std::string tampered = signed_text;
+    tampered.replace(tampered.find(body), body.size(), tampered_body);
+    tampered.replace(tampered.find("Content-Length: 12"), 18, "Content-Length: 15");
+    verify = RunCli({"httpsig", "verify", "--request", WriteTempFile("pay-tampered.http", tampered),
+                     "--key", KeyPath("test-key-ed25519.pem"), "--now", "1700000000"});
+    EXPECT_EQ(verify.exit_code, 1) << component;
+    EXPECT_NE(verify.err.find("digest_mismatch"), std::string::npos) << component << verify.err;
+  }
+}
+
 TEST(CliHttpSig, InvalidInputsExitOne) {
   const std::string request =
       WriteTempFile("plain.http", Field(RfcCase("rfc9421-B.2.6"), "message"));

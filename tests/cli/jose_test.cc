@@ -47,6 +47,27 @@ TEST(CliJwk, InvalidKeysAndUsage) {
   EXPECT_EQ(RunCli({"jwk", "generate", "--kty", "RSA"}).exit_code, 2);
 }
 
+// Review finding 6: the one stderr line never carries a control character (a terminal
+// escape, a NUL, a DEL) from what the user or a sender supplied.
+TEST(CliJwk, ErrorLineHasNoControlCharacters) {
+  auto run = RunCli({"jwk", "thumbprint", "/nonexistent/\x1b[31mred\x07\tx\x7f\r\ny.json"});
+  EXPECT_EQ(run.exit_code, 1);
+  ASSERT_FALSE(run.err.empty());
+  EXPECT_EQ(run.err.find('\n'), run.err.size() - 1) << run.err;
+  for (std::size_t i = 0; i + 1 < run.err.size(); ++i) {
+    const char c = run.err[i];
+    EXPECT_TRUE(c >= 0x20 && c != 0x7f) << "byte " << static_cast<int>(c) << " at " << i;
+  }
+  EXPECT_NE(run.err.find("?[31mred??x??"), std::string::npos) << run.err;
+  // A JWK's own text is bounded and escaped before it reaches the message.
+  auto hostile = RunCli({"jwk", "thumbprint",
+                         WriteTempFile("hostile.json", R"({"kty":"\u001b]0;pwned\u0007)" +
+                                                           std::string(3000, 'K') + R"("})")});
+  EXPECT_EQ(hostile.exit_code, 1);
+  EXPECT_LT(hostile.err.size(), 300u) << hostile.err.substr(0, 400);
+  EXPECT_EQ(hostile.err.find('\x1b'), std::string::npos);
+}
+
 TEST(CliJws, Rfc7515A3Es256) {
   const std::string jwk = TestdataPath("rfc/rfc7515_a3.jwk.json");
   const std::string token = ReadTestdata("rfc/rfc7515_a3.jws");

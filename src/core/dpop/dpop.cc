@@ -125,6 +125,19 @@ std::string RemoveDotSegments(std::string_view input) {
   return output;
 }
 
+// now - max_age <= iat <= now + max_future, for any int64 `iat` and `now` (both come from
+// outside: the proof and the clock). The windows are 0..kMaxIatWindowSeconds (Create), so
+// the bounds are computed only when they cannot overflow; otherwise the window reaches past
+// the int64 range on that side and every iat there is inside it.
+bool IatInWindow(std::int64_t iat, std::int64_t now, std::int64_t max_age,
+                 std::int64_t max_future) {
+  std::int64_t earliest = 0;
+  std::int64_t latest = 0;
+  if (!__builtin_sub_overflow(now, max_age, &earliest) && iat < earliest) return false;
+  if (!__builtin_add_overflow(now, max_future, &latest) && iat > latest) return false;
+  return true;
+}
+
 // Maps a JWS parse/verify failure to the DPoP code a gateway reports.
 Error FromJwsError(const Error& error) {
   switch (error.code) {
@@ -172,19 +185,33 @@ Result<std::string> NormalizeHtu(std::string_view uri) {
   // a second spelling of every host.
   if (host.find('%') != std::string::npos) return invalid("has a percent-encoded host");
 
-  // RFC 3986 §6.2.3: an empty port or the scheme's default port is the same URI without it.
+  // RFC 3986 §3.3: with an authority the path is empty or starts with "/". Boost.URL 1.81
+  // ends the port at its first non-digit and parses the rest as a rootless path, so
+  // "https://api.exa:mple.com/x" would come out as host "api.exa", port "" and path
+  // "mple.com/x", and be rebuilt as "https://api.example.com/x": another host.
+  const std::string_view encoded_path = url.encoded_path();
+  if (!encoded_path.empty() && encoded_path.front() != '/') {
+    return invalid(url.has_port() ? "has a port that is not a decimal number (RFC 3986 §3.2.3)"
+                                  : "has a path that does not start with \"/\"");
+  }
+
+  // RFC 3986 §3.2.3 port = *DIGIT, and TCP ports are 0..65535. §6.2.3: an empty port or the
+  // scheme's default port is the same URI without it.
   std::string port;
   if (url.has_port()) {
     std::string_view digits = url.port();
+    if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      return invalid("has a port that is not a decimal number (RFC 3986 §3.2.3)");
+    }
     while (digits.size() > 1 && digits.front() == '0') digits.remove_prefix(1);
     if (digits.size() > 5 || (digits.size() == 5 && digits > "65535")) {
-      return invalid("has a port out of range");
+      return invalid("has a port out of range (0-65535)");
     }
     if (!digits.empty() && digits != DefaultPort(scheme)) port = ":" + std::string(digits);
   }
 
   // RFC 3986 §6.2.2.2 then §6.2.2.3; an empty path is "/" (§6.2.3).
-  std::string path = RemoveDotSegments(NormalizePercentEncoding(url.encoded_path()));
+  std::string path = RemoveDotSegments(NormalizePercentEncoding(encoded_path));
   if (path.empty()) path = "/";
   // Query and fragment are not part of "htu" (RFC 9449 §4.2, §4.3 point 9).
   return scheme + "://" + host + port + path;
@@ -247,6 +274,10 @@ Result<DpopVerifier> DpopVerifier::Create(DpopPolicy policy) {
   if (!in_range(policy.max_age_seconds) || !in_range(policy.max_future_seconds)) {
     return Error{Code::kInvalidArgument, "dpop: iat window must be within 0..3600 seconds"};
   }
+  if (policy.key_cache_capacity > kMaxKeyCacheCapacity) {
+    return Error{Code::kInvalidArgument, "dpop: key cache capacity must be at most " +
+                                             std::to_string(kMaxKeyCacheCapacity)};
+  }
   return DpopVerifier(std::move(policy));
 }
 
@@ -255,6 +286,12 @@ Result<VerifiedDpopProof> DpopVerifier::Verify(std::string_view proof, std::stri
                                                const DpopRequestContext& context,
                                                const Clock& clock) const {
   ZTM_ASSIGN_OR_RETURN(std::string request_uri, NormalizeHtu(htu));
+  // §4.3 point 12 and §6: a DPoP-bound token is usable only with a proof by its key. Without
+  // the token's "cnf"."jkt" any key's proof would pass, so the caller must supply it or opt
+  // out by name.
+  if (context.access_token && !context.expected_jkt && !context.allow_unbound_access_token) {
+    return Error{Code::kInvalidArgument, "dpop: a presented access token needs its cnf.jkt"};
+  }
 
   // §4.3 point 2: a single well-formed JWT.
   auto parsed = jose::internal::ParseCompact(proof, kMaxProofBytes);
@@ -325,8 +362,7 @@ Result<VerifiedDpopProof> DpopVerifier::Verify(std::string_view proof, std::stri
     return Fail(Code::kDpopUriMismatch, "htu does not match the request URI");
   }
   // §4.3 point 11 and §11.1: creation time within the window.
-  const std::int64_t now = clock.NowSeconds();
-  if (iat < now - policy_.max_age_seconds || iat > now + policy_.max_future_seconds) {
+  if (!IatInWindow(iat, clock.NowSeconds(), policy_.max_age_seconds, policy_.max_future_seconds)) {
     return Fail(Code::kDpopIatOutOfWindow, "iat is outside the accepted window");
   }
   // §4.3 point 12 and §7: "ath" binds the proof to the presented access token, so a proof

@@ -38,6 +38,11 @@ inline constexpr std::size_t kMaxUriBytes = 4096;
 // RFC 9449 §11.1: proofs are accepted "for a relatively brief period on the order of seconds
 // or minutes". A window longer than an hour either way defeats that and is refused.
 inline constexpr std::int64_t kMaxIatWindowSeconds = 3600;
+// Upper bound on DpopPolicy::key_cache_capacity. Proof keys are chosen by clients (and so by
+// attackers), who can fill the cache at will: each entry holds an OpenSSL key of about 1 KB,
+// so a million entries bound it near 1 GB, far above any legitimate count of active devices
+// (PublicKeyCache::kDefaultCapacity is 10,000) while refusing an unbounded SIZE_MAX.
+inline constexpr std::size_t kMaxKeyCacheCapacity = 1'000'000;
 // The JWS "typ" of a DPoP proof (RFC 9449 §4.2).
 inline constexpr std::string_view kProofType = "dpop+jwt";
 
@@ -58,11 +63,13 @@ struct ProofInput {
 Result<std::string> CreateProof(const crypto::PrivateKey& key, const ProofInput& input);
 
 // RFC 9449 §4.3 point 9 and its note: the "htu" comparison form of `uri`. Requires an
-// absolute http/https URI with a host (not percent-encoded) and no userinfo; drops query and
+// absolute http/https URI with a host (not percent-encoded), no userinfo, a port (if any) of
+// decimal digits within 0..65535 and a path that is empty or starts with "/"; drops query and
 // fragment; applies RFC 3986 §6.2.2 syntax-based normalisation (lowercase scheme and host,
 // uppercase percent-encoding hex, decode percent-encoded unreserved characters only, remove
-// dot segments) and §6.2.3 scheme-based normalisation (drop an empty or default port, empty path ->
-// "/"). Fails with kInvalidArgument otherwise.
+// dot segments) and §6.2.3 scheme-based normalisation (drop an empty or default port, empty
+// path -> "/"). Fails with kInvalidArgument otherwise. The result is a fixed point:
+// normalising it again gives it back.
 Result<std::string> NormalizeHtu(std::string_view uri);
 
 // The verifier's policy. Defaults: ES256 and EdDSA, proofs up to 5 minutes old or 1 minute
@@ -74,7 +81,8 @@ struct DpopPolicy {
   std::int64_t max_future_seconds = 60;
   bool require_nonce = false;
   // Proof keys parsed into OpenSSL keys are cached (bounded LRU, keyed by the exact key
-  // bytes) so a device's key is imported once, not per request; 0 disables the cache.
+  // bytes) so a device's key is imported once, not per request; 0 disables the cache, and
+  // more than kMaxKeyCacheCapacity is refused.
   std::size_t key_cache_capacity = crypto::PublicKeyCache::kDefaultCapacity;
 };
 
@@ -84,8 +92,13 @@ struct DpopRequestContext {
   std::optional<std::string_view> access_token;
   // The nonce this server last issued to the client, if any.
   std::optional<std::string_view> expected_nonce;
-  // The access token's "cnf"."jkt" (RFC 9449 §6.1), if the caller has it.
+  // The access token's "cnf"."jkt" (RFC 9449 §6.1). Required whenever access_token is set
+  // (unless allow_unbound_access_token): the proof's key must be the token's key.
   std::optional<std::string_view> expected_jkt;
+  // WARNING: lets Verify accept an access_token without expected_jkt, so a proof by ANY key
+  // passes with the token (only "ath" ties them). For tools that inspect a proof without the
+  // token's claims (the CLI without --jkt); a resource server must never set it.
+  bool allow_unbound_access_token = false;
 };
 
 // A proof that passed every check. Only DpopVerifier can create one.
@@ -118,7 +131,8 @@ class VerifiedDpopProof {
 class DpopVerifier {
  public:
   // Fails with kInvalidArgument if no algorithm is allowed, HS256 is listed (RFC 9449 §4.2:
-  // MAC algorithms are forbidden), or a window is negative or above kMaxIatWindowSeconds.
+  // MAC algorithms are forbidden), a window is negative or above kMaxIatWindowSeconds, or
+  // key_cache_capacity is above kMaxKeyCacheCapacity.
   static Result<DpopVerifier> Create(DpopPolicy policy);
 
   // Checks `proof` for a request with method `htm` and target URI `htu` (the full request
@@ -132,7 +146,8 @@ class DpopVerifier {
   //   present without a token), kDpopKeyMismatch (thumbprint differs from expected_jkt),
   //   kDpopNonceRequired (a nonce is required or expected and the proof has none: answer
   //   "use_dpop_nonce"), kDpopNonceMismatch. kInvalidArgument if `htu` itself is not an
-  //   absolute http(s) URI.
+  //   absolute http(s) URI, or if context has an access_token but no expected_jkt (and not
+  //   allow_unbound_access_token): "dpop: a presented access token needs its cnf.jkt".
   Result<VerifiedDpopProof> Verify(std::string_view proof, std::string_view htm,
                                    std::string_view htu, const DpopRequestContext& context,
                                    const Clock& clock) const;

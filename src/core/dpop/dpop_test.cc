@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <boost/json/value.hpp>
 
 #include "core/crypto/crypto.h"
@@ -75,6 +77,8 @@ TEST(DpopRfc9449, Figure13NeedsItsAccessToken) {
             Code::kDpopAthMismatch);
   DpopRequestContext other;
   other.access_token = "another-token";
+  const std::string jkt = Str(data->as_object().at("jkt_figure_9"));
+  other.expected_jkt = jkt;
   EXPECT_EQ(verifier.Verify(Str(e.at("proof")), "GET", Str(e.at("htu")), other, clock).code(),
             Code::kDpopAthMismatch);
 }
@@ -115,6 +119,69 @@ TEST(DpopNormalizeHtu, SyntaxAndSchemeBasedNormalisation) {
         "https://server.example.com:99999/", "https://server example.com/", "urn:ietf:rfc:9449"}) {
     EXPECT_EQ(NormalizeHtu(bad).code(), Code::kInvalidArgument) << bad;
   }
+}
+
+// Boost.URL 1.81 accepts a non-numeric port, leaving port() empty and moving the rest into a
+// rootless path: "https://api.exa:mple.com/x" once normalised to "https://api.example.com/x",
+// so a proof made for one host verified for another.
+TEST(DpopNormalizeHtu, RefusesNonNumericPortsAndRootlessPaths) {
+  for (const char* bad :
+       {"https://api.exa:mple.com/x", "https://a.example:%443/b", "https://a.example:44a/",
+        "https://a.example:-1/", "https://a.example:+443/", "https://a.example:0x1BB/",
+        "https://a.example:65536/", "https://a.example:4294967739/", "https://a.example:443:443/",
+        "http://a.example:80x"}) {
+    auto normalised = NormalizeHtu(bad);
+    ASSERT_FALSE(normalised.ok()) << bad << " -> " << *normalised;
+    EXPECT_EQ(normalised.code(), Code::kInvalidArgument) << bad;
+    EXPECT_NE(normalised.error().message.find("port"), std::string::npos)
+        << bad << ": " << normalised.error().message;
+  }
+  EXPECT_EQ(*NormalizeHtu("https://a.example:65535/"), "https://a.example:65535/");
+  EXPECT_EQ(*NormalizeHtu("https://a.example:0/"), "https://a.example:0/");
+  EXPECT_EQ(*NormalizeHtu("https://a.example:00443/"), "https://a.example/");
+}
+
+// NormalizeHtu's output is a fixed point: normalising twice changes nothing, so the request
+// side and the proof side cannot disagree on a second pass, and every accepted output parses
+// back.
+TEST(DpopNormalizeHtu, IsIdempotent) {
+  const char* inputs[] = {
+      "https://server.example.com/token",
+      "HTTPS://Server.EXAMPLE.com:443/a/./b/../c?x#y",
+      "https://server.example.com:/",
+      "https://server.example.com",
+      "http://server.example.com:8080",
+      "https://server.example.com/%7e%2F%2f%41%25%2541",
+      "https://server.example.com/%2e%2e/%2E/x",
+      "https://server.example.com/a/%2e%2E%2f..%2F/b",
+      "https://server.example.com/..",
+      "https://server.example.com/./",
+      "https://server.example.com//a//b/",
+      "https://server.example.com/a%c3%A9/%E2%82%AC",
+      "https://server.example.com/%",
+      "https://server.example.com/%4",
+      "https://server.example.com/a%%41",
+      "https://server.example.com/a;b=c/d,e",
+      "https://[2001:DB8::1]:443/x",
+      "https://[v1.fe80::a+en1]/x",
+      "https://192.0.2.1:00080/",
+      "https://a.example:%443/b",
+      "https://api.exa:mple.com/x",
+      "https://a.example:44a/",
+      "https://a.example/%252e%252e/",
+      "https://a.example/a/b/%2E%2E/%2e/c",
+      "https://a.example/~%7E%7e",
+  };
+  int fixed_points = 0;
+  for (const char* input : inputs) {
+    auto once = NormalizeHtu(input);
+    if (!once.ok()) continue;
+    auto twice = NormalizeHtu(*once);
+    ASSERT_TRUE(twice.ok()) << input << " -> " << *once << ": " << twice.error().message;
+    EXPECT_EQ(*twice, *once) << input;
+    ++fixed_points;
+  }
+  EXPECT_GE(fixed_points, 15);
 }
 
 class DpopTest : public ::testing::Test {
@@ -274,6 +341,17 @@ TEST_F(DpopTest, JwkMustBeAPublicKey) {
             Code::kDpopJwkInvalid);
 }
 
+// The proof's header is attacker text: what of it reaches an error message is escaped.
+TEST_F(DpopTest, JwkErrorsDoNotEchoHeaderTextVerbatim) {
+  auto result = Verify(Forge(R"({"typ":"dpop+jwt","alg":"ES256","jwk":{"kty":"EC\n)" +
+                                 std::string(2000, 'K') + R"(\u001b"}})",
+                             Claims()));
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.code(), Code::kDpopJwkInvalid);
+  EXPECT_LT(result.error().message.size(), 200u);
+  for (const char c : result.error().message) EXPECT_TRUE(c >= 0x20 && c < 0x7f);
+}
+
 TEST_F(DpopTest, MethodAndUriMustMatch) {
   std::string proof = Proof(Input());
   EXPECT_EQ(VerifyCode(proof, {}, "GET"), Code::kDpopMethodMismatch);
@@ -291,6 +369,29 @@ TEST_F(DpopTest, MethodAndUriMustMatch) {
   EXPECT_EQ(VerifyCode(Forge(Header(), R"({"jti":"j","htm":"POST","htu":"/v1/items","iat":)" +
                                            std::to_string(kNow) + "}")),
             Code::kDpopUriMismatch);
+}
+
+// Extreme clocks and "iat" values: the window arithmetic must not overflow (it was
+// `now + max_future_seconds`, undefined behaviour at INT64_MAX).
+TEST_F(DpopTest, IatWindowChecksDoNotOverflow) {
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+  ProofInput late = Input();
+  late.iat = kMax;
+  ProofInput early = Input();
+  early.iat = kMin;
+  const std::string late_proof = Proof(late);
+  const std::string early_proof = Proof(early);
+  EXPECT_EQ(VerifyCode(late_proof, {}, "POST", kHtu, kMax), Code::kInternal);
+  EXPECT_EQ(VerifyCode(late_proof, {}, "POST", kHtu, kMax - 60), Code::kInternal);
+  EXPECT_EQ(VerifyCode(late_proof, {}, "POST", kHtu, kMax - 61), Code::kDpopIatOutOfWindow);
+  EXPECT_EQ(VerifyCode(early_proof, {}, "POST", kHtu, kMin), Code::kInternal);
+  EXPECT_EQ(VerifyCode(early_proof, {}, "POST", kHtu, kMin + 300), Code::kInternal);
+  EXPECT_EQ(VerifyCode(early_proof, {}, "POST", kHtu, kMin + 301), Code::kDpopIatOutOfWindow);
+  EXPECT_EQ(VerifyCode(late_proof, {}, "POST", kHtu, kMin), Code::kDpopIatOutOfWindow);
+  EXPECT_EQ(VerifyCode(early_proof, {}, "POST", kHtu, kMax), Code::kDpopIatOutOfWindow);
+  EXPECT_EQ(VerifyCode(late_proof, {}, "POST", kHtu, kNow), Code::kDpopIatOutOfWindow);
+  EXPECT_EQ(VerifyCode(early_proof, {}, "POST", kHtu, kNow), Code::kDpopIatOutOfWindow);
 }
 
 TEST_F(DpopTest, IatMustBeInTheWindow) {
@@ -326,6 +427,8 @@ TEST_F(DpopTest, JtiIsRequiredAndBounded) {
 TEST_F(DpopTest, AthBindsTheAccessToken) {
   DpopRequestContext with_token;
   with_token.access_token = kToken;
+  const std::string jkt = jwk_.Thumbprint();
+  with_token.expected_jkt = jkt;
   ProofInput input = Input();
   input.access_token = kToken;
   EXPECT_EQ(VerifyCode(Proof(input), with_token), Code::kInternal);
@@ -367,6 +470,42 @@ TEST_F(DpopTest, KeyMustMatchTheTokensJkt) {
   EXPECT_EQ(VerifyCode(Proof(Input()), context), Code::kDpopKeyMismatch);
 }
 
+// A presented access token without its cnf.jkt would let any key's proof through: the
+// caller must pass the jkt or opt out visibly.
+TEST_F(DpopTest, PresentedAccessTokenNeedsItsJkt) {
+  ProofInput input = Input();
+  input.access_token = kToken;
+  DpopRequestContext unbound;
+  unbound.access_token = kToken;
+  auto result = Verify(Proof(input), unbound);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.code(), Code::kInvalidArgument);
+  EXPECT_EQ(result.error().message, "dpop: a presented access token needs its cnf.jkt");
+  // A proof by another key is refused for the same reason, before any key comparison.
+  auto other = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256);
+  ASSERT_TRUE(other.ok());
+  auto other_proof = CreateProof(*other, input);
+  ASSERT_TRUE(other_proof.ok());
+  EXPECT_EQ(VerifyCode(*other_proof, unbound), Code::kInvalidArgument);
+  // With the jkt the proof key is checked.
+  const std::string jkt = jwk_.Thumbprint();
+  DpopRequestContext bound = unbound;
+  bound.expected_jkt = jkt;
+  EXPECT_EQ(VerifyCode(Proof(input), bound), Code::kInternal);
+  EXPECT_EQ(VerifyCode(*other_proof, bound), Code::kDpopKeyMismatch);
+  // The explicit opt-out skips only the key binding: "ath" is still checked.
+  DpopRequestContext opted_out = unbound;
+  opted_out.allow_unbound_access_token = true;
+  EXPECT_EQ(VerifyCode(Proof(input), opted_out), Code::kInternal);
+  EXPECT_EQ(VerifyCode(*other_proof, opted_out), Code::kInternal);
+  EXPECT_EQ(VerifyCode(Proof(Input()), opted_out), Code::kDpopAthMismatch);
+  // Without a token the flag changes nothing, and a jkt is optional.
+  DpopRequestContext no_token;
+  no_token.allow_unbound_access_token = true;
+  EXPECT_EQ(VerifyCode(Proof(Input()), no_token), Code::kInternal);
+  EXPECT_EQ(VerifyCode(Proof(Input())), Code::kInternal);
+}
+
 TEST(DpopVerifierCreate, RefusesUnsafePolicies) {
   DpopPolicy mac;
   mac.allowed_algorithms = {jose::JwsAlgorithm::kEs256, jose::JwsAlgorithm::kHs256};
@@ -380,6 +519,15 @@ TEST(DpopVerifierCreate, RefusesUnsafePolicies) {
   DpopPolicy negative;
   negative.max_future_seconds = -1;
   EXPECT_EQ(DpopVerifier::Create(negative).code(), Code::kInvalidArgument);
+  // The proof-key cache is filled by attacker-chosen keys: its capacity is bounded.
+  DpopPolicy unbounded;
+  unbounded.key_cache_capacity = std::numeric_limits<std::size_t>::max();
+  EXPECT_EQ(DpopVerifier::Create(unbounded).code(), Code::kInvalidArgument);
+  DpopPolicy largest;
+  largest.key_cache_capacity = kMaxKeyCacheCapacity;
+  EXPECT_TRUE(DpopVerifier::Create(largest).ok());
+  largest.key_cache_capacity = kMaxKeyCacheCapacity + 1;
+  EXPECT_EQ(DpopVerifier::Create(largest).code(), Code::kInvalidArgument);
 }
 
 TEST(DpopCreate, RefusesBadInputs) {

@@ -55,10 +55,14 @@ Result<std::string> ContentDigest(ByteView body,
 
 Status VerifyContentDigest(std::string_view field_value, ByteView body) {
   if (field_value.empty()) return Error{Code::kDigestMissing, "Content-Digest is empty"};
-  auto dictionary = sf::ParseDictionary(field_value);
+  // One digest per algorithm: with "last wins" a repeated sha-256 member would be checked
+  // here by its last value while another reader of the field takes the first.
+  auto dictionary = sf::ParseDictionary(field_value, sf::DuplicateKeys::kReject);
   if (!dictionary.ok()) {
     if (dictionary.code() == Code::kInputTooLarge) return std::move(dictionary).error();
-    return Error{Code::kDigestMalformed, "Content-Digest is not a valid Dictionary"};
+    return Error{Code::kDigestMalformed,
+                 "Content-Digest is not a valid Dictionary of unique algorithms (" +
+                     dictionary.error().message + ")"};
   }
   // RFC 9530 §2: each member is one algorithm's digest; unknown algorithms are ignored.
   bool checked_any = false;

@@ -1,6 +1,7 @@
 // Content-Digest (RFC 9530 §2): the field that binds a message's content to its headers, so a
-// signature that covers Content-Digest covers the body too. Creates the field value for a body
-// and checks a received one.
+// signature that covers Content-Digest covers the body too, once the body is checked against
+// it (HttpSigVerifier does so for every covered content-digest component). Creates the field
+// value for a body and checks a received one.
 #pragma once
 
 #include <initializer_list>
@@ -29,12 +30,12 @@ Result<std::string> ContentDigest(ByteView body,
                                       DigestAlgorithm::kSha256});
 
 // Checks a Content-Digest field value (repeated lines already combined with ", ") against
-// `body`. The value must parse as a Dictionary; members with unknown or deprecated algorithm
-// keys are ignored; at least one of sha-256 / sha-512 must be present, and every one present
-// must be a Byte Sequence equal (compared in constant time) to the digest of `body`.
-// Fails with kDigestMissing (empty value), kDigestMalformed (not a Dictionary, or a sha-256 /
-// sha-512 member that is not a Byte Sequence), kDigestUnsupportedAlgorithm (no sha-256 or
-// sha-512 member) or kDigestMismatch.
+// `body`. The value must parse as a Dictionary without repeated keys; members with unknown or
+// deprecated algorithm keys are ignored; at least one of sha-256 / sha-512 must be present,
+// and every one present must be a Byte Sequence equal (compared in constant time) to the
+// digest of `body`. Fails with kDigestMissing (empty value), kDigestMalformed (not a
+// Dictionary, a key repeated, or a sha-256 / sha-512 member that is not a Byte Sequence),
+// kDigestUnsupportedAlgorithm (no sha-256 or sha-512 member) or kDigestMismatch.
 Status VerifyContentDigest(std::string_view field_value, ByteView body);
 
 // Reads the Content-Digest lines of `fields` and checks them against `body` as above. Fails

@@ -111,7 +111,25 @@ TEST(ContentDigest, ReadsAndCombinesFieldLines) {
   ASSERT_TRUE(fields.Add("Content-Digest", kHelloSha256).ok());
   EXPECT_TRUE(VerifyContentDigest(fields, AsBytes(kHelloWorld)).ok());
   ASSERT_TRUE(fields.Add("Content-Digest", "sha-256=:AAAA:").ok());
-  EXPECT_EQ(VerifyContentDigest(fields, AsBytes(kHelloWorld)).code(), Code::kDigestMismatch);
+  // The third line repeats sha-256: refused as malformed, not resolved by position.
+  EXPECT_EQ(VerifyContentDigest(fields, AsBytes(kHelloWorld)).code(), Code::kDigestMalformed);
+}
+
+// RFC 8941 would let the last sha-256 member win, so a wrong first digest would go unseen by
+// this check but not by every other reader of the field: a repeated algorithm is refused.
+TEST(ContentDigest, RejectsRepeatedAlgorithms) {
+  const std::string wrong_sha256 = "sha-256=:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=:";
+  const auto digest = [](const std::string& value) {
+    return VerifyContentDigest(value, AsBytes(kHelloWorld));
+  };
+  EXPECT_EQ(digest(wrong_sha256 + ", " + kHelloSha256).code(), Code::kDigestMalformed);
+  EXPECT_EQ(digest(std::string(kHelloSha256) + ", " + wrong_sha256).code(), Code::kDigestMalformed);
+  EXPECT_EQ(digest(std::string(kHelloSha256) + ", " + kHelloSha256).code(), Code::kDigestMalformed);
+  EXPECT_EQ(digest(std::string("md5=:AAAA:, md5=:AAAA:, ") + kHelloSha256).code(),
+            Code::kDigestMalformed);
+  const auto repeated = digest(wrong_sha256 + ", " + kHelloSha256);
+  EXPECT_NE(repeated.error().message.find("sha-256"), std::string::npos)
+      << repeated.error().message;
 }
 
 }  // namespace

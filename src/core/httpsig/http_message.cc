@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "core/text.h"
+
 namespace ztm::httpsig {
 namespace {
 
@@ -229,7 +231,7 @@ Status HttpFields::Add(std::string_view name, std::string_view value) {
   }
   if (!IsToken(name)) return Malformed("invalid header field name");
   if (!std::all_of(value.begin(), value.end(), IsFieldValueChar)) {
-    return Malformed("control character in value of header field " + Lowercase(name));
+    return Malformed("control character in value of header field " + ForMessage(Lowercase(name)));
   }
   const auto trimmed = TrimWhitespace(value);
   total_bytes_ += name.size() + trimmed.size();

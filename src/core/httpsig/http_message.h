@@ -73,7 +73,8 @@ struct HttpRequest {
 };
 
 // A response, with the request it answers when a signature covers request components
-// (RFC 9421 §2.4, the `req` parameter). The related request's body is never used.
+// (RFC 9421 §2.4, the `req` parameter). The related request's body is used only to check a
+// covered "content-digest";req (HttpSigVerifier, RFC 9530).
 struct HttpResponse {
   int status = 0;  // three-digit status code
   HttpFields fields;

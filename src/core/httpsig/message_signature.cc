@@ -4,6 +4,8 @@
 #include <algorithm>
 
 #include "core/crypto/crypto.h"
+#include "core/httpsig/content_digest.h"
+#include "core/text.h"
 
 namespace ztm::httpsig {
 namespace {
@@ -22,30 +24,6 @@ bool IsValidLabel(std::string_view label) {
   });
 }
 
-// Counts the members of a Dictionary that already parsed: commas outside Strings separate
-// members (Tokens, Byte Sequences, numbers and inner lists hold none). The parser lets a
-// repeated key overwrite the earlier one (RFC 8941 §4.2.2); comparing this count with the
-// parsed size finds repeated labels, which RFC 9421 §4 forbids.
-std::size_t CountMembers(std::string_view dictionary) {
-  std::size_t members = dictionary.empty() ? 0 : 1;
-  bool in_string = false;
-  for (std::size_t i = 0; i < dictionary.size(); ++i) {
-    const char c = dictionary[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == ',') {
-      ++members;
-    }
-  }
-  return members;
-}
-
 // Parses the lines of a Dictionary field combined with ", " (RFC 9110 §5.3).
 Result<sf::Dictionary> ParseSignatureField(const HttpFields& fields, std::string_view name,
                                            std::string_view display_name) {
@@ -58,18 +36,18 @@ Result<sf::Dictionary> ParseSignatureField(const HttpFields& fields, std::string
     if (i > 0) combined += ", ";
     combined += lines[i];
   }
-  auto dictionary = sf::ParseDictionary(combined);
+  // RFC 9421 §4: a label names one signature. Structured fields would let a repeated label's
+  // last value win; the strict parse refuses it instead (in one line or across lines).
+  auto dictionary = sf::ParseDictionary(combined, sf::DuplicateKeys::kReject);
   if (!dictionary.ok()) {
     if (dictionary.code() == Code::kInputTooLarge) return std::move(dictionary).error();
-    return InputMalformed(std::string(display_name) + " is not a valid Dictionary");
+    return InputMalformed(std::string(display_name) + " is not a valid Dictionary of unique " +
+                          "labels (" + dictionary.error().message + ")");
   }
   if (dictionary->size() > kMaxSignaturesPerMessage) {
     return Error{Code::kInputTooLarge, std::string(display_name) + " holds more than " +
                                            std::to_string(kMaxSignaturesPerMessage) +
                                            " signatures"};
-  }
-  if (CountMembers(combined) != dictionary->size()) {
-    return InputMalformed(std::string(display_name) + " repeats a label");
   }
   return std::move(dictionary).value();
 }
@@ -100,7 +78,7 @@ Result<SelectedSignature> SelectSignature(const HttpFields& fields,
   SelectedSignature selected;
   if (label) {
     if (sf::FindMember(inputs, *label) == nullptr) {
-      return Error{Code::kHttpSigLabelNotFound, "no signature labelled " + std::string(*label)};
+      return Error{Code::kHttpSigLabelNotFound, "no signature labelled " + ForMessage(*label)};
     }
     selected.label = std::string(*label);
   } else {
@@ -166,6 +144,48 @@ Result<ReadParameters> ReadSignatureParameters(const sf::Parameters& params) {
   return out;
 }
 
+// RFC 9530 §1.1, RFC 9421 §7.2.8: a covered Content-Digest binds the content only once the
+// content is checked against it. Every covered component named content-digest counts,
+// whatever its parameters: `sf` and `bs` change how the field is serialized, `key` which
+// member is signed, `req` whose field (and so whose body) it is.
+Status CheckCoveredContentDigests(HttpMessageView message, const std::vector<sf::Item>& covered) {
+  bool check_own = false;
+  bool check_request = false;
+  for (const sf::Item& component : covered) {
+    const auto* name = std::get_if<std::string>(&component.value);
+    if (name == nullptr || *name != "content-digest") continue;
+    if (const auto* key = sf::FindParam(component.params, "key")) {
+      // Only the member named by `key` is signed; VerifyContentDigest ignores unknown and
+      // deprecated algorithms, so a signed "md5" member would bind the body to nothing.
+      const auto* algorithm = std::get_if<std::string>(key);
+      if (algorithm == nullptr || (*algorithm != DigestAlgorithmKey(DigestAlgorithm::kSha256) &&
+                                   *algorithm != DigestAlgorithmKey(DigestAlgorithm::kSha512))) {
+        return Error{Code::kDigestUnsupportedAlgorithm,
+                     "signature covers only a Content-Digest member that is not sha-256 or "
+                     "sha-512"};
+      }
+    }
+    if (sf::FindParam(component.params, "req") != nullptr) {
+      check_request = true;
+    } else {
+      check_own = true;
+    }
+  }
+  if (check_own) {
+    const Bytes& body = message.request() ? message.request()->body : message.response()->body;
+    ZTM_RETURN_IF_ERROR(VerifyContentDigest(message.fields(), body));
+  }
+  if (check_request) {
+    // The signature base needed the related request to cover its field, so it is here.
+    const HttpResponse* response = message.response();
+    if (response == nullptr || !response->request) {
+      return Error{Code::kDigestMissing, "content-digest;req needs the related request"};
+    }
+    ZTM_RETURN_IF_ERROR(VerifyContentDigest(response->request->fields, response->request->body));
+  }
+  return OkStatus();
+}
+
 crypto::SignatureAlgorithm CryptoAlgorithm(HttpSigAlgorithm algorithm) {
   return algorithm == HttpSigAlgorithm::kEd25519 ? crypto::SignatureAlgorithm::kEd25519
                                                  : crypto::SignatureAlgorithm::kEcdsaP256Sha256Raw;
@@ -210,7 +230,7 @@ Result<HttpSigAlgorithm> ParseHttpSigAlgorithm(std::string_view name) {
     if (HttpSigAlgorithmName(algorithm) == name) return algorithm;
   }
   return Error{Code::kHttpSigAlgUnsupported,
-               "signature algorithm \"" + std::string(name.substr(0, 32)) +
+               "signature algorithm \"" + ForMessage(name) +
                    "\" is not supported (ed25519, ecdsa-p256-sha256, hmac-sha256)"};
 }
 
@@ -373,8 +393,14 @@ Result<VerifiedSignature> HttpSigVerifier::Verify(HttpMessageView message,
     valid = key_->Verify(CryptoAlgorithm(algorithm_), AsBytes(base), selected.signature);
   }
   if (!valid.ok()) return Error{Code::kHttpSigInvalid, "signature is not valid"};
+  // Every required component is covered (checked above), so this also checks a required
+  // content-digest.
+  if (options_.verify_content_digest) {
+    ZTM_RETURN_IF_ERROR(CheckCoveredContentDigests(message, selected.input.items));
+  }
 
   VerifiedSignature verified;
+  verified.signature_base_hash_ = crypto::Sha256(base);
   verified.label_ = std::move(selected.label);
   verified.algorithm_ = algorithm_;
   verified.covered_components_ = std::move(selected.input.items);

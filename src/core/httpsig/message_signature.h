@@ -130,10 +130,25 @@ struct HttpSigVerifierOptions {
   const Clock* clock = &SystemClock::Instance();
   // Structured field types for components with the `sf` parameter.
   StructuredFieldTypes field_types = StructuredFieldTypes::Standard();
+  // RFC 9530 §1.1 and RFC 9421 §7.2.8: a signed Content-Digest binds the content only if
+  // the content matches it. When set (the default), every covered component named
+  // content-digest, whatever its parameters (`sf`, `key`, `bs`; `req` meaning the related
+  // request's field and body), makes Verify check that message's Content-Digest against its
+  // body with VerifyContentDigest (content_digest.h). Required components are covered
+  // components, so a required content-digest is always checked.
+  // WARNING: set to false only when the body is not available (a gateway in auth_request
+  // mode sees headers only); the caller must then check the digest itself against the body
+  // before trusting it.
+  bool verify_content_digest = true;
 };
 
-// A signature that verified, and what it covers. Only HttpSigVerifier creates one. A replay
-// cache upstream can key on (keyid, nonce) and bound its memory with created.
+// A signature that verified, and what it covers. Only HttpSigVerifier creates one.
+//
+// Replay: RFC 9421 does not stop a signed message from being sent again (§7.2.2). A replay
+// cache upstream must key on (keyid, nonce) when the signer sends a nonce, or else on
+// signature_base_hash(), and can bound its memory with created. WARNING: never key on the
+// signature bytes: an ECDSA signature (r, s) has a second valid form (r, n - s) over the same
+// base, so a cache keyed on signature bytes lets each message through twice.
 class VerifiedSignature {
  public:
   const std::string& label() const { return label_; }
@@ -149,10 +164,15 @@ class VerifiedSignature {
   // The `alg` parameter as sent, if any (it always names algorithm()).
   const std::optional<std::string>& alg() const { return alg_; }
   const std::optional<std::string>& tag() const { return tag_; }
+  // SHA-256 of the signature base (RFC 9421 §2.5) that verified: 32 bytes that identify what
+  // was signed, whatever the encoding of the signature value. The replay-cache key when
+  // there is no nonce.
+  const Bytes& signature_base_hash() const { return signature_base_hash_; }
 
  private:
   friend class HttpSigVerifier;
   VerifiedSignature() = default;
+  Bytes signature_base_hash_;
   std::string label_;
   HttpSigAlgorithm algorithm_ = HttpSigAlgorithm::kEd25519;
   std::vector<sf::Item> covered_components_;
@@ -185,10 +205,10 @@ class HttpSigVerifier {
   // The base is rebuilt from the received Signature-Input member exactly (component order
   // and parameter order as sent). Fails with:
   //  - kHttpSigMissing: no Signature-Input or no Signature field;
-  //  - kHttpSigInputMalformed: a field that is not a Dictionary, a label repeated or present in
-  //    only one of the two fields, a Signature-Input member that is not an inner list of
-  //    Strings, a Signature member that is not a Byte Sequence, a signature parameter of the
-  //    wrong type, `expires` before `created`;
+  //  - kHttpSigInputMalformed: a field that is not a Dictionary, a label repeated (in one line
+  //    or across lines) or present in only one of the two fields, a Signature-Input member that is
+  //    not an inner list of Strings, a Signature member that is not a Byte Sequence, a signature
+  //    parameter of the wrong type, `expires` before `created`;
   //  - kHttpSigLabelNotFound: `label` absent, or no label given and several signatures;
   //  - kHttpSigAlgMismatch: an `alg` parameter naming another algorithm than the verifier's;
   //  - kHttpSigParameterMissing: `created` (or `nonce`) missing when required;
@@ -197,6 +217,11 @@ class HttpSigVerifier {
   //  - kHttpSigRequiredComponentMissing: a required component is not covered;
   //  - BuildSignatureBase's errors (a covered component that is missing or invalid);
   //  - kHttpSigInvalid: the signature value does not verify;
+  //  - after a valid signature, with options.verify_content_digest, when it covers
+  //    content-digest: kDigestMismatch (the body does not match), kDigestMalformed (not a
+  //    Dictionary, a repeated algorithm, a digest that is not a Byte Sequence),
+  //    kDigestUnsupportedAlgorithm (no sha-256/sha-512 member, or the signature covers only
+  //    the member of an algorithm ztm does not check via `key`), kDigestMissing;
   //  - kInputTooLarge: more than kMaxSignaturesPerMessage signatures, or oversize fields.
   Result<VerifiedSignature> Verify(HttpMessageView message,
                                    std::optional<std::string_view> label = std::nullopt) const;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/crypto/crypto.h"
 #include "core/crypto/keys.h"
 #include "core/httpsig/content_digest.h"
 #include "core/httpsig/rfc9421_test_keys.h"
@@ -163,14 +164,74 @@ TEST_F(HttpSigVerify, TamperedCoveredPartsFail) {
 TEST_F(HttpSigVerify, TamperedBodyIsCaughtThroughContentDigest) {
   HttpRequest request = Signed();
   request.body = ToBytes("{\"hello\": \"attacker\"}");
-  // The signature covers the Content-Digest field, which still verifies ...
-  ASSERT_TRUE(Verify(request).ok());
-  // ... and the digest binds the body.
+  // The signature covers the Content-Digest field, which binds the body: Verify checks it.
+  EXPECT_EQ(Verify(request).code(), Code::kDigestMismatch);
   EXPECT_EQ(VerifyContentDigest(request.fields, request.body).code(), Code::kDigestMismatch);
   EXPECT_TRUE(VerifyContentDigest(Signed().fields, Signed().body).ok());
   // A replaced Content-Digest that matches the new body breaks the signature.
   const auto digest = ContentDigest(request.body, {DigestAlgorithm::kSha512});
   EXPECT_EQ(Verify(WithField(request, "content-digest", *digest)).code(), Code::kHttpSigInvalid);
+}
+
+// A signature that covers Content-Digest under any parameters (`sf`, `key`, `bs`) binds the
+// body: Verify itself checks the digest, so a tampered body fails whatever the spelling.
+TEST_F(HttpSigVerify, CoveredContentDigestBindsTheBodyWhateverItsParameters) {
+  const std::vector<sf::Item> spellings = {
+      Component("content-digest"),
+      Component("content-digest", {{"sf", true}}),
+      Component("content-digest", {{"key", std::string("sha-512")}}),
+      Component("content-digest", {{"bs", true}}),
+  };
+  HttpSigVerifierOptions options = Options();
+  options.required_components = {Component("@method"), Component("@target-uri")};
+  for (const sf::Item& digest : spellings) {
+    const std::string shown = sf::SerializeItem(digest).value();
+    SignatureParameters params = DefaultParams();
+    params.components = {Component("@method"), Component("@target-uri"), digest};
+    HttpRequest request = Signed(params);
+    ASSERT_TRUE(Verify(request, options).ok()) << shown;
+    request.body = ToBytes("{\"hello\": \"attacker\"}");
+    EXPECT_EQ(Verify(request, options).code(), Code::kDigestMismatch) << shown;
+    request.body.clear();
+    EXPECT_EQ(Verify(request, options).code(), Code::kDigestMismatch) << shown;
+  }
+}
+
+// A Content-Digest member the verifier does not check (an unknown or deprecated algorithm)
+// cannot be the only one a signature covers: the body would be bound to nothing checked.
+TEST_F(HttpSigVerify, CoveredDigestMemberMustBeOneTheVerifierChecks) {
+  HttpRequest request = UnsignedRequest();
+  request.fields = HttpFields();
+  const HttpRequest unsigned_request = UnsignedRequest();
+  for (const auto& line : unsigned_request.fields.lines()) {
+    const bool digest = line.name == "content-digest";
+    ASSERT_TRUE(
+        request.fields
+            .Add(line.name, digest ? "md5=:AAAAAAAAAAAAAAAAAAAAAA==:, " + line.value : line.value)
+            .ok());
+  }
+  SignatureParameters params = DefaultParams();
+  params.components = {Component("@method"), Component("@target-uri"),
+                       Component("content-digest", {{"key", std::string("md5")}})};
+  AddSignature(request, params, "sig1");
+  HttpSigVerifierOptions options = Options();
+  options.required_components = {Component("@method")};
+  EXPECT_EQ(Verify(request, options).code(), Code::kDigestUnsupportedAlgorithm);
+}
+
+// RFC 9421 §4 forbids a label twice; a Display String whose '\' was read as an escape once
+// hid the first member from a comma count (review finding 4).
+TEST_F(HttpSigVerify, RepeatedLabelHiddenInADisplayStringFails) {
+  const HttpRequest request = Signed();
+  const std::string input(request.fields.Values("signature-input").front());
+  const auto result =
+      Verify(WithField(request, "signature-input", "sig1=%\"\\\", " + input), "sig1");
+  EXPECT_EQ(result.code(), Code::kHttpSigInputMalformed);
+  const std::string signature(request.fields.Values("signature").front());
+  EXPECT_EQ(Verify(WithField(request, "signature", "sig1=%\"\\\", " + signature)).code(),
+            Code::kHttpSigInputMalformed);
+  EXPECT_EQ(Verify(WithField(request, "signature-input", "sig1, " + input)).code(),
+            Code::kHttpSigInputMalformed);
 }
 
 TEST_F(HttpSigVerify, TamperedSignatureValueFails) {
@@ -237,6 +298,18 @@ TEST_F(HttpSigVerify, OnlyConfiguredAlgorithmsAndMatchingKeysAreAccepted) {
   EXPECT_EQ(HttpSigVerifier::CreateHmac(Secret(ToBytes(std::string(31, 'k'))), Options()).code(),
             Code::kCryptoKeyInvalid);
   EXPECT_EQ(HttpSigner::CreateHmac(Secret(ToBytes("short"))).code(), Code::kCryptoKeyInvalid);
+}
+
+// An `alg` parameter is sender text; a gateway looks it up to choose a verifier, and the
+// error message shows it bounded and escaped.
+TEST_F(HttpSigVerify, UnsupportedAlgorithmNameIsShownEscaped) {
+  const auto result = ParseHttpSigAlgorithm("rsa\r\nX-Injected: 1\x1b[0m" + std::string(500, 'a'));
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.code(), Code::kHttpSigAlgUnsupported);
+  EXPECT_LT(result.error().message.size(), 200u);
+  for (const char c : result.error().message) EXPECT_TRUE(c >= 0x20 && c < 0x7f);
+  EXPECT_NE(result.error().message.find("rsa\\x0D\\x0AX-Injected: 1\\x1B[0m"), std::string::npos)
+      << result.error().message;
 }
 
 TEST_F(HttpSigVerify, HmacVerifiesOnlyWithTheSameSecret) {
@@ -527,6 +600,134 @@ TEST_F(HttpSigVerify, SignsAndVerifiesResponsesBoundToTheirRequest) {
   other.nonce = "another";
   replayed.request = Signed(other);
   EXPECT_EQ(verifier->Verify(replayed).code(), Code::kHttpSigInvalid);
+}
+
+// Responses: a covered Content-Digest binds the response body, and a covered
+// "content-digest";req binds the related request's body.
+TEST_F(HttpSigVerify, ResponseContentDigestBindsTheBodies) {
+  auto response = ParseHttpResponse(
+      "HTTP/1.1 200 OK\nContent-Type: application/json\n"
+      "Content-Digest: sha-256=:z0bm/K2/kBiAHdTk/FHlB2NyoHqaTdzCA9k+jeJ0ezA=:\n"
+      "Content-Length: 23\n\n{\"message\": \"good dog\"}");
+  ASSERT_TRUE(response.ok()) << response.error().message;
+  ASSERT_TRUE(VerifyContentDigest(response->fields, response->body).ok());
+  response->request = Signed();
+  SignatureParameters params;
+  params.components = {Component("@status"), Component("content-digest"),
+                       Component("content-digest", {{"req", true}})};
+  params.created = kNow;
+  auto signer =
+      HttpSigner::Create(HttpSigAlgorithm::kEcdsaP256Sha256, PrivateKeyFor("test-key-ecc-p256"));
+  ASSERT_TRUE(signer.ok());
+  auto fields = signer->Sign(*response, "resp", params);
+  ASSERT_TRUE(fields.ok()) << fields.error().message;
+  ASSERT_TRUE(response->fields.Add("Signature-Input", fields->signature_input).ok());
+  ASSERT_TRUE(response->fields.Add("Signature", fields->signature).ok());
+  HttpSigVerifierOptions options = Options();
+  options.required_components = {Component("@status")};
+  auto verifier = HttpSigVerifier::Create(HttpSigAlgorithm::kEcdsaP256Sha256,
+                                          PublicKeyFor("test-key-ecc-p256"), options);
+  ASSERT_TRUE(verifier.ok());
+  ASSERT_TRUE(verifier->Verify(*response).ok());
+  HttpResponse tampered = *response;
+  tampered.body = ToBytes("{\"message\": \"bad dog!\"}");
+  EXPECT_EQ(verifier->Verify(tampered).code(), Code::kDigestMismatch);
+  HttpResponse tampered_request = *response;
+  tampered_request.request->body = ToBytes("{\"hello\": \"attacker\"}");
+  EXPECT_EQ(verifier->Verify(tampered_request).code(), Code::kDigestMismatch);
+}
+
+// Only where the body is not available (a gateway that sees headers only) may the digest
+// check be switched off, by name; the caller then checks the digest itself.
+TEST_F(HttpSigVerify, ContentDigestCheckCanBeSwitchedOffExplicitly) {
+  HttpRequest request = Signed();
+  request.body.clear();
+  EXPECT_EQ(Verify(request).code(), Code::kDigestMismatch);
+  HttpSigVerifierOptions headers_only = Options();
+  headers_only.verify_content_digest = false;
+  EXPECT_TRUE(Verify(request, headers_only).ok());
+  // The signature itself is still checked.
+  EXPECT_EQ(Verify(WithField(request, "content-digest", "sha-256=:AAAA:"), headers_only).code(),
+            Code::kHttpSigInvalid);
+  // A signature that does not cover Content-Digest makes no claim about the body.
+  SignatureParameters no_digest = DefaultParams();
+  no_digest.components = {Component("@method"), Component("@target-uri")};
+  HttpRequest unbound = Signed(no_digest);
+  unbound.body = ToBytes("anything");
+  HttpSigVerifierOptions options = Options();
+  options.required_components = {Component("@method")};
+  EXPECT_TRUE(Verify(unbound, options).ok());
+}
+
+// P-256's group order n, big-endian.
+constexpr std::uint8_t kP256Order[32] = {
+    0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+    0xBC, 0xE6, 0xFA, 0xAD, 0xA7, 0x17, 0x9E, 0x84, 0xF3, 0xB9, 0xCA, 0xC2, 0xFC, 0x63, 0x25, 0x51};
+
+// (r, s) -> (r, n - s): the other valid ECDSA signature over the same base.
+Bytes Malleate(const Bytes& signature) {
+  EXPECT_EQ(signature.size(), 64u);
+  Bytes out = signature;
+  int borrow = 0;
+  for (int i = 31; i >= 0; --i) {
+    int difference = kP256Order[i] - signature[32 + i] - borrow;
+    borrow = difference < 0 ? 1 : 0;
+    out[32 + i] = static_cast<std::uint8_t>(difference + (borrow ? 256 : 0));
+  }
+  EXPECT_EQ(borrow, 0);
+  return out;
+}
+
+// The replay-cache key: the base hash is the same for both encodings of an ECDSA signature
+// over one base, which the signature bytes are not.
+TEST_F(HttpSigVerify, SignatureBaseHashIsStableAcrossMalleatedEcdsaSignatures) {
+  auto signer =
+      HttpSigner::Create(HttpSigAlgorithm::kEcdsaP256Sha256, PrivateKeyFor("test-key-ecc-p256"));
+  ASSERT_TRUE(signer.ok());
+  HttpRequest request = UnsignedRequest();
+  auto fields = signer->Sign(request, "sig1", DefaultParams());
+  ASSERT_TRUE(fields.ok()) << fields.error().message;
+  ASSERT_TRUE(request.fields.Add("Signature-Input", fields->signature_input).ok());
+  ASSERT_TRUE(request.fields.Add("Signature", fields->signature).ok());
+  auto verifier = HttpSigVerifier::Create(HttpSigAlgorithm::kEcdsaP256Sha256,
+                                          PublicKeyFor("test-key-ecc-p256"), Options());
+  ASSERT_TRUE(verifier.ok());
+  auto original = verifier->Verify(request);
+  ASSERT_TRUE(original.ok()) << original.error().message;
+
+  auto parsed = sf::ParseDictionary(fields->signature);
+  ASSERT_TRUE(parsed.ok());
+  const Bytes signature = std::get<Bytes>(std::get<sf::Item>(parsed->front().second).value);
+  const Bytes malleated = Malleate(signature);
+  ASSERT_NE(malleated, signature);
+  auto malleated_field = sf::SerializeDictionary({{"sig1", sf::Item{malleated, {}}}});
+  ASSERT_TRUE(malleated_field.ok());
+  auto twin = verifier->Verify(WithField(request, "signature", *malleated_field));
+  ASSERT_TRUE(twin.ok()) << twin.error().message;
+
+  const auto base =
+      BuildSignatureBase(request, ToInnerList(DefaultParams(), HttpSigAlgorithm::kEcdsaP256Sha256));
+  ASSERT_TRUE(base.ok());
+  EXPECT_EQ(original->signature_base_hash(), crypto::Sha256(*base));
+  EXPECT_EQ(original->signature_base_hash().size(), 32u);
+  EXPECT_EQ(twin->signature_base_hash(), original->signature_base_hash());
+  // A second, independently randomized signature over the same base: same hash too.
+  auto again = signer->Sign(UnsignedRequest(), "sig1", DefaultParams());
+  ASSERT_TRUE(again.ok());
+  ASSERT_NE(again->signature, fields->signature);
+  auto resigned = verifier->Verify(WithField(request, "signature", again->signature));
+  ASSERT_TRUE(resigned.ok()) << resigned.error().message;
+  EXPECT_EQ(resigned->signature_base_hash(), original->signature_base_hash());
+  // Another base, another hash.
+  SignatureParameters other = DefaultParams();
+  other.nonce = "another";
+  auto other_fields = signer->Sign(UnsignedRequest(), "sig1", other);
+  ASSERT_TRUE(other_fields.ok());
+  auto different = verifier->Verify(
+      WithField(WithField(request, "signature-input", other_fields->signature_input), "signature",
+                other_fields->signature));
+  ASSERT_TRUE(different.ok()) << different.error().message;
+  EXPECT_NE(different->signature_base_hash(), original->signature_base_hash());
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "core/text.h"
+
 namespace ztm::httpsig {
 namespace {
 
@@ -14,16 +16,6 @@ Error ComponentInvalid(std::string message) {
 }
 Error ComponentMissing(std::string message) {
   return Error{Code::kHttpSigComponentMissing, std::move(message)};
-}
-
-// Names chosen by the sender end up in error messages, and from there in logs: at most
-// 64 bytes of them, printable ASCII only.
-std::string ForMessage(std::string_view text) {
-  constexpr std::size_t kMaxShownBytes = 64;
-  std::string shown;
-  for (const char c : text.substr(0, kMaxShownBytes)) shown += (c >= 0x20 && c <= 0x7e) ? c : '?';
-  if (text.size() > kMaxShownBytes) shown += "...";
-  return shown;
 }
 
 // RFC 9421 §2.2: the derived components this implementation knows.

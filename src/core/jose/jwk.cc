@@ -11,6 +11,7 @@
 #include "core/crypto/crypto.h"
 #include "core/encoding.h"
 #include "core/json.h"
+#include "core/text.h"
 
 namespace ztm::jose {
 namespace {
@@ -127,11 +128,13 @@ Result<Jwk> Jwk::Parse(const bj::object& object, bool private_form, crypto::Publ
     std::string cache_id = kty + ":" + std::string(AsString(x));
     Bytes y;
     if (kty == "EC") {
-      if (crv != "P-256") return Invalid("unsupported EC curve \"" + crv + "\" (only P-256)");
+      if (crv != "P-256")
+        return Invalid("unsupported EC curve \"" + ForMessage(crv) + "\" (only P-256)");
       ZTM_ASSIGN_OR_RETURN(y, RequiredBytes(object, "y", kKeyComponentBytes));
       cache_id.append(AsString(y));
     } else {
-      if (crv != "Ed25519") return Invalid("unsupported OKP curve \"" + crv + "\" (only Ed25519)");
+      if (crv != "Ed25519")
+        return Invalid("unsupported OKP curve \"" + ForMessage(crv) + "\" (only Ed25519)");
       if (object.contains("y")) return Invalid("an OKP key has no \"y\" member");
     }
     std::optional<crypto::PublicKey> cached;
@@ -168,7 +171,7 @@ Result<Jwk> Jwk::Parse(const bj::object& object, bool private_form, crypto::Publ
     ZTM_ASSIGN_OR_RETURN(Jwk oct, FromSecret(Secret(std::move(k))));
     parsed.emplace(std::move(oct));
   } else {
-    return Invalid("unsupported kty \"" + kty + "\" (EC, OKP and oct are supported)");
+    return Invalid("unsupported kty \"" + ForMessage(kty) + "\" (EC, OKP and oct are supported)");
   }
 
   ZTM_ASSIGN_OR_RETURN(parsed->kid_, OptionalString(object, "kid"));
@@ -193,7 +196,9 @@ Result<Jwk> Jwk::Parse(const bj::object& object, bool private_form, crypto::Publ
 
 Status Jwk::PermitsSignatureUse(KeyOperation operation, std::string_view alg_name) const {
   // RFC 7517 §4.2: "sig" is the only "use" for signatures and MACs.
-  if (use_ && *use_ != "sig") return Invalid("key \"use\" is \"" + *use_ + "\", not \"sig\"");
+  if (use_ && *use_ != "sig") {
+    return Invalid("key \"use\" is \"" + ForMessage(*use_) + "\", not \"sig\"");
+  }
   if (key_ops_) {
     std::string_view needed = operation == KeyOperation::kSign ? "sign" : "verify";
     if (std::find(key_ops_->begin(), key_ops_->end(), needed) == key_ops_->end()) {
@@ -202,7 +207,8 @@ Status Jwk::PermitsSignatureUse(KeyOperation operation, std::string_view alg_nam
   }
   // RFC 7517 §4.4: "alg" names the algorithm intended for use with the key.
   if (alg_ && *alg_ != alg_name) {
-    return Invalid("key is for \"" + *alg_ + "\", not \"" + std::string(alg_name) + "\"");
+    return Invalid("key is for \"" + ForMessage(*alg_) + "\", not \"" + ForMessage(alg_name) +
+                   "\"");
   }
   return OkStatus();
 }
@@ -242,6 +248,12 @@ Result<bj::object> Jwk::ToPublicObject() const {
     object["crv"] = "Ed25519";
     object["x"] = EncodeMember(public_key_->Ed25519Raw());
   }
+  AddMetadata(object);
+  return object;
+}
+
+void Jwk::AddMetadata(bj::object& object) const {
+  // Every optional member, so a serialised key keeps the restrictions it was parsed with.
   if (kid_) object["kid"] = *kid_;
   if (alg_) object["alg"] = *alg_;
   if (use_) object["use"] = *use_;
@@ -250,7 +262,6 @@ Result<bj::object> Jwk::ToPublicObject() const {
     for (const std::string& op : *key_ops_) ops.emplace_back(op);
     object["key_ops"] = std::move(ops);
   }
-  return object;
 }
 
 Result<bj::object> Jwk::ToPrivateObject() const {
@@ -258,9 +269,7 @@ Result<bj::object> Jwk::ToPrivateObject() const {
     bj::object object;
     object["kty"] = "oct";
     object["k"] = EncodeMember(secret_.view());
-    if (kid_) object["kid"] = *kid_;
-    if (alg_) object["alg"] = *alg_;
-    if (use_) object["use"] = *use_;
+    AddMetadata(object);
     return object;
   }
   if (!private_key_) return Error{Code::kInvalidArgument, "jwk: this key has no private part"};

@@ -76,8 +76,9 @@ class Jwk {
   // The public members (kty, crv, x[, y]) plus kid/alg/use/key_ops when set. Fails with
   // kInvalidArgument for oct keys, which have no public form.
   Result<boost::json::object> ToPublicObject() const;
-  // The public members plus "d" (or "k" for oct). WARNING: the result holds secret
-  // material; fails with kInvalidArgument if this key is public only.
+  // The public members plus "d" (or "kty" and "k" for oct), with kid/alg/use/key_ops when
+  // set. WARNING: the result holds secret material; fails with kInvalidArgument if this key
+  // is public only.
   Result<boost::json::object> ToPrivateObject() const;
 
  private:
@@ -87,6 +88,8 @@ class Jwk {
   static Result<Jwk> Parse(const boost::json::object& object, bool private_form,
                            crypto::PublicKeyCache* cache);
   explicit Jwk(JwkKeyType type) : type_(type) {}
+  // Adds kid, alg, use and key_ops (those that are set) to `object`.
+  void AddMetadata(boost::json::object& object) const;
 
   JwkKeyType type_;
   std::optional<crypto::PublicKey> public_key_;

@@ -164,6 +164,52 @@ TEST(JwkParse, OctKeysNeedAtLeast256Bits) {
   EXPECT_FALSE(key->ToPublicObject().ok());
 }
 
+// Error messages go to logs: member values chosen by the sender are shown bounded and
+// printable, never verbatim (review finding 6).
+TEST(JwkParse, ErrorMessagesDoNotEchoControlCharactersOrLongValues) {
+  const std::string hostile = "E\\nC\\r\\u001b[31m\\u0000" + std::string(5000, 'A');
+  const auto check = [](const Error& error) {
+    EXPECT_LT(error.message.size(), 200u) << error.message.substr(0, 300);
+    for (const char c : error.message) {
+      EXPECT_TRUE(c >= 0x20 && c < 0x7f) << "byte " << static_cast<int>(c) << " in message";
+    }
+  };
+  for (const std::string& text :
+       {R"({"kty":")" + hostile + R"("})",
+        R"({"kty":"EC","crv":")" + hostile + R"(","x":")" + std::string(kEcX) + R"(","y":")" +
+            kEcY + R"("})",
+        R"({"kty":"OKP","crv":")" + hostile + R"(","x":")" + std::string(kEcX) + R"("})"}) {
+    auto jwk = ParsePublicJwk(text);
+    ASSERT_FALSE(jwk.ok());
+    EXPECT_EQ(jwk.code(), Code::kJwkInvalid);
+    check(jwk.error());
+  }
+  auto use = ParsePublicJwk(EcJwk(R"(,"use":")" + hostile + R"(")"));
+  ASSERT_TRUE(use.ok());
+  auto refused = use->PermitsSignatureUse(KeyOperation::kVerify, "ES256");
+  ASSERT_FALSE(refused.ok());
+  check(refused.error());
+  auto alg = ParsePublicJwk(EcJwk(R"(,"alg":")" + hostile + R"(")"));
+  ASSERT_TRUE(alg.ok());
+  refused = alg->PermitsSignatureUse(KeyOperation::kVerify, "ES256");
+  ASSERT_FALSE(refused.ok());
+  check(refused.error());
+}
+
+TEST(JwkParse, OkpKeyWithYIsRefused) {
+  auto jwk = ParsePublicJwk(R"({"kty":"OKP","crv":"Ed25519",)"
+                            R"("x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",)"
+                            R"("y":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"})");
+  ASSERT_FALSE(jwk.ok());
+  EXPECT_EQ(jwk.code(), Code::kJwkInvalid);
+  EXPECT_NE(jwk.error().message.find("\"y\""), std::string::npos) << jwk.error().message;
+  // Also when the member is not a string.
+  EXPECT_EQ(ParsePublicJwk(R"({"kty":"OKP","crv":"Ed25519",)"
+                           R"("x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","y":null})")
+                .code(),
+            Code::kJwkInvalid);
+}
+
 TEST(JwkUse, UseKeyOpsAndAlgRestrictSignatures) {
   auto sig = ParsePublicJwk(EcJwk(R"(,"use":"sig","key_ops":["verify"],"alg":"ES256")"));
   ASSERT_TRUE(sig.ok());
@@ -188,6 +234,27 @@ TEST(JwkRoundTrip, GeneratedKeysSerialiseAndParseBack) {
     ASSERT_TRUE(any.ok());
     EXPECT_FALSE(any->is_private());
   }
+}
+
+// Serialising a key must keep its restrictions: an oct key limited to "verify" that came
+// back without "key_ops" could sign (review finding 9).
+TEST(JwkRoundTrip, OctKeyKeepsItsRestrictions) {
+  const std::string k = Base64UrlEncode(Bytes(32, 0x42));
+  auto key = ParsePrivateJwk(R"({"kty":"oct","k":")" + k +
+                             R"(","kid":"k1","alg":"HS256","use":"sig","key_ops":["verify"]})");
+  ASSERT_TRUE(key.ok()) << key.error().message;
+  EXPECT_EQ(key->PermitsSignatureUse(KeyOperation::kSign, "HS256").code(), Code::kJwkInvalid);
+  auto object = key->ToPrivateObject();
+  ASSERT_TRUE(object.ok());
+  auto parsed = ParsePrivateJwk(json::Serialize(*object));
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ(parsed->key_ops(), std::vector<std::string>{"verify"});
+  EXPECT_EQ(parsed->kid(), "k1");
+  EXPECT_EQ(parsed->alg(), "HS256");
+  EXPECT_EQ(parsed->use(), "sig");
+  EXPECT_EQ(parsed->PermitsSignatureUse(KeyOperation::kSign, "HS256").code(), Code::kJwkInvalid);
+  EXPECT_TRUE(parsed->PermitsSignatureUse(KeyOperation::kVerify, "HS256").ok());
+  EXPECT_EQ(parsed->Thumbprint(), key->Thumbprint());
 }
 
 }  // namespace

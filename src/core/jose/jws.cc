@@ -10,6 +10,7 @@
 #include "core/encoding.h"
 #include "core/jose/compact.h"
 #include "core/json.h"
+#include "core/text.h"
 
 namespace ztm::jose {
 namespace {
@@ -60,13 +61,9 @@ Result<JwsAlgorithm> ParseJwsAlgorithm(std::string_view name) {
   if (name == "ES256") return JwsAlgorithm::kEs256;
   if (name == "EdDSA") return JwsAlgorithm::kEdDsa;
   if (name == "HS256") return JwsAlgorithm::kHs256;
-  // Names are echoed only when short and printable; a header is attacker-controlled.
-  bool printable = name.size() <= 16 && std::all_of(name.begin(), name.end(), [](char c) {
-                     return c > 0x20 && c < 0x7f && c != '"';
-                   });
-  return Error{Code::kJwsAlgNotAllowed, "jws: algorithm \"" +
-                                            (printable ? std::string(name) : std::string("?")) +
-                                            "\" is not allowed"};
+  // A header is attacker-controlled: the name is shown bounded and escaped.
+  return Error{Code::kJwsAlgNotAllowed,
+               "jws: algorithm \"" + ForMessage(name) + "\" is not allowed"};
 }
 
 Result<JwsVerifier> JwsVerifier::Create(std::vector<JwsAlgorithm> allowed, Jwk key) {

@@ -8,6 +8,7 @@
 
 #include "core/encoding.h"
 #include "core/sf/syntax.h"
+#include "core/text.h"
 
 namespace ztm::sf {
 namespace {
@@ -62,12 +63,17 @@ class Parser {
     return members;
   }
 
-  // RFC 9651 §4.2.2: sf-dictionary. A duplicate key overwrites the earlier value in place.
-  Result<Dictionary> ParseDictionary() {
+  // RFC 9651 §4.2.2: sf-dictionary. A duplicate key overwrites the earlier value in place,
+  // or fails the field with DuplicateKeys::kReject.
+  Result<Dictionary> ParseDictionary(DuplicateKeys duplicates) {
     Dictionary members;
     std::unordered_map<std::string, std::size_t> index;
     while (!AtEnd()) {
+      const std::size_t key_offset = pos_;
       ZTM_ASSIGN_OR_RETURN(std::string key, ParseKey());
+      if (duplicates == DuplicateKeys::kReject && index.count(key) != 0) {
+        return FailAt("duplicate dictionary key \"" + ForMessage(key) + "\"", key_offset);
+      }
       ListMember member;
       if (!AtEnd() && Peek() == '=') {
         ++pos_;
@@ -400,8 +406,9 @@ Result<List> ParseList(std::string_view field_value) {
   return ParseField<List>(field_value, [](Parser& p) { return p.ParseList(); });
 }
 
-Result<Dictionary> ParseDictionary(std::string_view field_value) {
-  return ParseField<Dictionary>(field_value, [](Parser& p) { return p.ParseDictionary(); });
+Result<Dictionary> ParseDictionary(std::string_view field_value, DuplicateKeys duplicates) {
+  return ParseField<Dictionary>(field_value,
+                                [duplicates](Parser& p) { return p.ParseDictionary(duplicates); });
 }
 
 const BareItem* FindParam(const Parameters& params, std::string_view key) {

@@ -72,11 +72,25 @@ using List = std::vector<ListMember>;
 // Dictionary members keep their order; a duplicate key overwrites in place.
 using Dictionary = std::vector<std::pair<std::string, ListMember>>;
 
+// How ParseDictionary treats a key that occurs more than once.
+enum class DuplicateKeys {
+  // RFC 9651 §4.2.2: the later value overwrites the earlier one, in place.
+  kLastWins,
+  // The field fails (kSfParseError). For fields whose members must be unique, where "last
+  // wins" would let a peer hide a member from one reader and show it to another: Signature,
+  // Signature-Input (RFC 9421 §4) and Content-Digest (one digest per algorithm).
+  kReject,
+};
+
 // Parses a field value. Repeated field lines must be combined by the caller with ", "
 // first (RFC 9110 §5.3). Fails with kSfParseError (or kInputTooLarge above kMaxFieldBytes).
 Result<Item> ParseItem(std::string_view field_value);
 Result<List> ParseList(std::string_view field_value);
-Result<Dictionary> ParseDictionary(std::string_view field_value);
+// As above; with DuplicateKeys::kReject a repeated member key also fails, with kSfParseError
+// and a message naming the key ("sf: duplicate dictionary key ..."). Only top-level member
+// keys are concerned: parameters keep RFC 9651's "last wins" either way.
+Result<Dictionary> ParseDictionary(std::string_view field_value,
+                                   DuplicateKeys duplicates = DuplicateKeys::kLastWins);
 
 // Canonical serialization (RFC 9651 §4.1). Fails with kSfSerializeError on values that
 // cannot be serialized (integer out of range, invalid token or key, non-ASCII string, …).

@@ -177,6 +177,47 @@ TEST(StructuredFieldsEdge, SerializerCanonicalForms) {
   EXPECT_EQ(*reparsed, d);
 }
 
+// DuplicateKeys::kReject: a repeated member key fails the field, wherever it hides; the
+// default stays RFC 9651's "last wins".
+TEST(StructuredFieldsEdge, StrictDictionaryRejectsRepeatedKeys) {
+  for (const char* field : {
+           "a=1, a=2",
+           "a, a",
+           "a=1, b=2, a=3",
+           "a=(1 2), b, a;x=1",
+           "a=%\"\\\", a=(\"@method\");created=1700000000",  // '\' is no escape in %"..."
+           "a=\"x\\\", a\", a=1",                            // but it is in "..."
+           "a=1,a=1",
+           "*=1, *=2",
+       }) {
+    Result<Dictionary> strict = ParseDictionary(field, DuplicateKeys::kReject);
+    ASSERT_FALSE(strict.ok()) << field;
+    EXPECT_EQ(strict.code(), Code::kSfParseError) << field;
+    EXPECT_NE(strict.error().message.find("duplicate dictionary key"), std::string::npos)
+        << strict.error().message;
+    EXPECT_TRUE(ParseDictionary(field).ok()) << field;
+    EXPECT_TRUE(ParseDictionary(field, DuplicateKeys::kLastWins).ok()) << field;
+  }
+  Result<Dictionary> lenient = ParseDictionary("a=1, b=2, a=3");
+  ASSERT_TRUE(lenient.ok());
+  EXPECT_EQ(*SerializeDictionary(*lenient), "a=3, b=2");
+  // Distinct keys, a key repeated only as a parameter, and the same text inside a String.
+  for (const char* field :
+       {"a=1, b=2", "a;x=1;x=2, b", "a=\"a=1, a=2\", b=%\"a, a\"", "", "a=(1;a=2 a)"}) {
+    Result<Dictionary> strict = ParseDictionary(field, DuplicateKeys::kReject);
+    EXPECT_TRUE(strict.ok()) << field << ": " << strict.error().message;
+    EXPECT_EQ(*strict, *ParseDictionary(field)) << field;
+  }
+  // The key is shown bounded, and the offset is the repeated key's.
+  const std::string long_key(200, 'k');
+  Result<Dictionary> long_duplicate =
+      ParseDictionary(long_key + ", " + long_key, DuplicateKeys::kReject);
+  ASSERT_FALSE(long_duplicate.ok());
+  EXPECT_LT(long_duplicate.error().message.size(), 150u) << long_duplicate.error().message;
+  EXPECT_NE(long_duplicate.error().message.find("at offset 202"), std::string::npos)
+      << long_duplicate.error().message;
+}
+
 TEST(StructuredFieldsEdge, FindParamAndFindMember) {
   Result<Dictionary> d = ParseDictionary("sig1=(\"@method\");created=1;keyid=\"k\", sig2=?0");
   ASSERT_TRUE(d.ok());
