@@ -29,6 +29,7 @@ enum class TransportEvent {
   kReadTimeout,     // 408
   kBadRequest,      // 400 (malformed HTTP)
   kTlsHandshakeFailed,
+  kConnectionLimit,  // a connection refused because max_connections are open
 };
 
 struct ServerOptions {
@@ -40,6 +41,9 @@ struct ServerOptions {
   std::size_t max_body_bytes = 1024 * 1024;
   std::int64_t read_timeout_seconds = 10;
   std::int64_t idle_timeout_seconds = 60;
+  // Connections open at once; past it new ones are closed on accept. Each costs a socket,
+  // buffers up to max_header_bytes + max_body_bytes and, with TLS, ~50 KiB of state.
+  std::size_t max_connections = 10'000;
   // Called for each transport-level refusal (for metrics); may be empty.
   std::function<void(TransportEvent)> on_transport_event;
 };

@@ -1,14 +1,36 @@
 // Forwarding verified requests to the protected API (reverse-proxy mode).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "core/error.h"
 #include "server/http/message.h"
 
 namespace ztm::server::http {
+
+// An upstream's address, from its URL.
+struct UpstreamAddress {
+  std::string host;  // a DNS name or an IP address (IPv6 without brackets)
+  std::uint16_t port = 80;
+  std::string host_header;  // the Host field value for requests to it (RFC 9110 §7.2)
+  std::string path_prefix;  // "" or "/prefix" (no trailing slash), prepended to targets
+};
+
+// Parses http://host[:port][/prefix]. Refuses other schemes (the upstream is a plain-HTTP
+// service on a trusted network), user info, a query or fragment, percent-encoded hosts and
+// port 0. The error message names what is wrong; the caller adds the config key.
+Result<UpstreamAddress> ParseUpstreamUrl(std::string_view url);
+
+// The most response bytes (header and body) read from the upstream: responses are
+// buffered before they are sent on, so this bounds the memory one forwarded request can
+// take. 16 MiB is far above an API's JSON responses; larger downloads belong on another
+// path than a verifying proxy.
+inline constexpr std::size_t kMaxUpstreamResponseBodyBytes = 16 * 1024 * 1024;
+inline constexpr std::size_t kMaxUpstreamResponseHeaderBytes = 64 * 1024;
 
 class UpstreamClient {
  public:

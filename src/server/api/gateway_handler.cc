@@ -1,0 +1,261 @@
+#include "server/api/gateway_handler.h"
+
+#include <chrono>
+#include <string>
+
+#include <boost/json/object.hpp>
+
+#include "server/api/errors.h"
+#include "server/api/gateway.h"
+#include "server/api/registration.h"
+#include "server/api/token_endpoint.h"
+#include "server/verify/client_request.h"
+
+namespace ztm::server {
+namespace {
+
+constexpr std::string_view kMetricsRouteDefault = "default";
+
+// A value the gateway puts in an identity header must be a valid field value (RFC 9110 §5.5);
+// subjects and device ids are, but a check costs nothing and keeps a header injection out.
+bool IsHeaderSafe(std::string_view value) {
+  for (char c : value) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) return false;
+  }
+  return true;
+}
+
+// Names arrive lowercased from the HTTP layer; compared case-insensitively all the same, since a
+// missed "X-ZTM-Subject" would be an identity forged past the gateway.
+bool IsZtmHeader(std::string_view name) {
+  constexpr std::string_view kPrefix = "x-ztm-";
+  if (name.size() < kPrefix.size()) return false;
+  for (std::size_t i = 0; i < kPrefix.size(); ++i) {
+    char c = name[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != kPrefix[i]) return false;
+  }
+  return true;
+}
+
+const RoutePolicy& LogoutPolicy() {
+  static const RoutePolicy* const kPolicy = [] {
+    auto* policy = new RoutePolicy();
+    policy->path_prefix = "/v1/logout";
+    policy->methods = {"POST"};
+    return policy;
+  }();
+  return *kPolicy;
+}
+
+http::Response MethodNotAllowed(std::string_view allowed) {
+  http::Response response = JsonError(405, "method_not_allowed", "");
+  response.headers.emplace_back("allow", std::string(allowed));
+  return response;
+}
+
+}  // namespace
+
+// One request's bookkeeping, kept until its response is sent (possibly on another thread).
+struct GatewayHandler::Exchange {
+  std::chrono::steady_clock::time_point started;
+  std::string method;
+  std::string path;  // without the query: queries can carry secrets
+  std::string peer;
+  std::string route;  // the metrics label
+  std::string device_id;
+  http::Respond respond;
+};
+
+void GatewayHandler::Complete(Exchange& exchange, http::Response response) const {
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - exchange.started).count();
+  const std::string status = std::to_string(response.status);
+  context_.metrics.requests->Increment({exchange.route, status});
+  context_.metrics.request_duration->Observe(seconds, {exchange.route});
+  context_.logger.Info("request", {{"method", exchange.method},
+                                   {"path", exchange.path.substr(0, 256)},
+                                   {"status", response.status},
+                                   {"route", exchange.route},
+                                   {"peer", exchange.peer},
+                                   {"device_id", exchange.device_id},
+                                   {"duration_us", static_cast<std::int64_t>(seconds * 1e6)}});
+  exchange.respond(std::move(response));
+}
+
+void GatewayHandler::Handle(http::Request request, http::Respond respond) {
+  auto exchange = std::make_shared<Exchange>();
+  exchange->started = std::chrono::steady_clock::now();
+  exchange->method = request.method.substr(0, 32);
+  exchange->path = request.target.substr(0, request.target.find('?'));
+  exchange->peer = request.peer_address;
+  exchange->respond = std::move(respond);
+  const std::int64_t now = context_.clock.NowSeconds();
+  context_.key_ring.ReloadIfDue(now);
+
+  // In auth_request mode every request comes from the front proxy, which names the client in
+  // X-Real-IP; counting them all under the proxy's address would throttle everyone at once.
+  std::string rate_key = request.peer_address;
+  if (context_.config.mode == GatewayMode::kAuthRequest) {
+    if (auto real_ip = request.Header("x-real-ip"); real_ip && !real_ip->empty()) {
+      rate_key = std::string(*real_ip);
+    }
+  }
+  const std::string& path = exchange->path;
+  const bool own = path == "/v1/challenge" || path == "/v1/devices" || path == "/v1/token" ||
+                   path == "/v1/revoke" || path == "/v1/logout" ||
+                   path == "/.well-known/jwks.json" || path == "/healthz" || path == "/metrics";
+  exchange->route = own ? path : std::string(kMetricsRouteDefault);
+  if (!context_.per_ip.Allow(rate_key)) {
+    context_.metrics.rate_limited->Increment({"ip"});
+    context_.AuditFailure(Code::kRateLimited, rate_key, "");
+    return Complete(*exchange,
+                    VerificationErrorResponse(Error{Code::kRateLimited, "too many requests"},
+                                              DefaultRoutePolicy(), ""));
+  }
+  if (!own) return Protected(std::move(request), exchange);
+
+  auto require = [&](std::string_view method) { return request.method == method; };
+  http::Response response;
+  if (path == "/healthz") {
+    response =
+        require("GET") ? http::Response::Json(200, R"({"status":"ok"})") : MethodNotAllowed("GET");
+  } else if (path == "/metrics") {
+    if (require("GET")) {
+      response.status = 200;
+      response.headers = {{"content-type", std::string(kPrometheusContentType)},
+                          {"cache-control", "no-store"}};
+      response.body = context_.metrics_registry.RenderPrometheus();
+    } else {
+      response = MethodNotAllowed("GET");
+    }
+  } else if (path == "/.well-known/jwks.json") {
+    if (require("GET")) {
+      response.status = 200;
+      // Short caching: verifiers must see a rotated-in key within minutes.
+      response.headers = {{"content-type", "application/jwk-set+json"},
+                          {"cache-control", "public, max-age=60"}};
+      response.body = context_.key_ring.JwksJson(now);
+    } else {
+      response = MethodNotAllowed("GET");
+    }
+  } else if (!require("POST")) {
+    response = MethodNotAllowed("POST");
+  } else if (path == "/v1/challenge") {
+    response = HandleChallenge(context_, request);
+  } else if (path == "/v1/devices") {
+    response = HandleRegisterDevice(context_, request);
+  } else if (path == "/v1/token") {
+    response = HandleToken(context_, request);
+  } else if (path == "/v1/revoke") {
+    response = HandleRevoke(context_, request);
+  } else {
+    response = Logout(request, *exchange);
+  }
+  Complete(*exchange, std::move(response));
+}
+
+http::Response GatewayHandler::Logout(const http::Request& request, Exchange& exchange) {
+  const std::int64_t now = context_.clock.NowSeconds();
+  auto client = ClientRequestOf(request, context_.config.mode);
+  if (!client.ok()) return VerificationErrorResponse(client.error(), LogoutPolicy(), "");
+  auto verified = context_.verifier.Verify(request, *client, LogoutPolicy(), now);
+  if (!verified.ok()) {
+    context_.metrics.verification_failures->Increment({FailureReason(verified.code())});
+    context_.AuditFailure(verified.code(), exchange.peer, "");
+    return VerificationErrorResponse(verified.error(), LogoutPolicy(), context_.nonces.Issue(now));
+  }
+  exchange.device_id = verified->device_id();
+  auto ended = context_.tokens.EndSession(verified->session_id(), verified->subject(),
+                                          verified->device_id(), now);
+  if (!ended.ok()) {
+    context_.logger.Error("logout failed", {{"code", CodeName(ended.code())}});
+    return VerificationErrorResponse(ended.error(), LogoutPolicy(), "");
+  }
+  http::Response response;
+  response.status = 204;
+  response.headers = {{"cache-control", "no-store"}};
+  return response;
+}
+
+void GatewayHandler::Protected(http::Request request, std::shared_ptr<Exchange> exchange) {
+  const std::int64_t now = context_.clock.NowSeconds();
+  auto client = ClientRequestOf(request, context_.config.mode);
+  if (!client.ok()) {
+    context_.metrics.verification_failures->Increment({FailureReason(client.code())});
+    return Complete(*exchange, VerificationErrorResponse(client.error(), DefaultRoutePolicy(), ""));
+  }
+  const RoutePolicy& policy = MatchRoute(context_.config.routes, client->path);
+  exchange->route =
+      policy.path_prefix.empty() ? std::string(kMetricsRouteDefault) : policy.path_prefix;
+  auto verified = context_.verifier.Verify(request, *client, policy, now);
+  if (!verified.ok()) {
+    if (IsInternalError(verified.code())) {
+      context_.logger.Error("verification could not run",
+                            {{"code", CodeName(verified.code())},
+                             {"detail", SanitizeDescription(verified.error().message)}});
+    } else {
+      context_.metrics.verification_failures->Increment({FailureReason(verified.code())});
+      context_.AuditFailure(verified.code(), exchange->peer, "");
+    }
+    const std::string nonce =
+        verified.code() == Code::kUseDpopNonce ? context_.nonces.Issue(now) : std::string();
+    return Complete(*exchange, VerificationErrorResponse(verified.error(), policy, nonce));
+  }
+  exchange->device_id = verified->device_id();
+  if (verified->authenticated() && !context_.per_device.Allow(verified->device_id())) {
+    context_.metrics.rate_limited->Increment({"device"});
+    context_.AuditFailure(Code::kRateLimited, exchange->peer, verified->device_id());
+    return Complete(*exchange, VerificationErrorResponse(
+                                   Error{Code::kRateLimited, "too many requests"}, policy, ""));
+  }
+  if (verified->authenticated() &&
+      (!IsHeaderSafe(verified->subject()) || !IsHeaderSafe(verified->device_id()) ||
+       !IsHeaderSafe(verified->acr()))) {
+    return Complete(*exchange,
+                    VerificationErrorResponse(Error{Code::kInternal, "identity is not header-safe"},
+                                              policy, ""));
+  }
+
+  http::HeaderList identity;
+  if (verified->authenticated()) {
+    identity.emplace_back(kSubjectHeader, verified->subject());
+    identity.emplace_back(kDeviceHeader, verified->device_id());
+    identity.emplace_back(kAcrHeader, verified->acr());
+  }
+
+  if (context_.config.mode == GatewayMode::kAuthRequest) {
+    http::Response response;
+    response.status = 200;
+    response.headers = std::move(identity);
+    if (verified->content_digest()) {
+      response.headers.emplace_back(kContentDigestHeader, *verified->content_digest());
+    }
+    response.headers.emplace_back("cache-control", "no-store");
+    return Complete(*exchange, std::move(response));
+  }
+
+  if (context_.upstream == nullptr) {
+    return Complete(*exchange, JsonError(502, "bad_gateway", "no upstream configured"));
+  }
+  http::Request forward;
+  forward.method = std::move(request.method);
+  forward.target = std::move(request.target);
+  forward.body = std::move(request.body);
+  forward.peer_address = request.peer_address;
+  forward.tls = request.tls;
+  forward.client_certificate_pem = std::move(request.client_certificate_pem);
+  for (auto& [name, value] : request.headers) {
+    // The upstream trusts x-ztm-* from the gateway only: a client's own are dropped.
+    if (IsZtmHeader(name)) continue;
+    forward.headers.emplace_back(std::move(name), std::move(value));
+  }
+  for (auto& header : identity) forward.headers.push_back(std::move(header));
+  const GatewayHandler* self = this;
+  context_.upstream->Forward(std::move(forward), [self, exchange](http::Response response) {
+    self->Complete(*exchange, std::move(response));
+  });
+}
+
+}  // namespace ztm::server

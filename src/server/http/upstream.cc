@@ -1,0 +1,390 @@
+// UpstreamClient on Boost.Beast (see upstream.h): one HTTP/1.1 connection per forwarded
+// request to a plain-HTTP upstream, one deadline for the whole exchange, bounded response
+// size, hop-by-hop fields dropped both ways, and errors answered as 502/504 JSON without
+// internal detail.
+#include "server/http/upstream.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/url/parse.hpp>
+
+#include "core/text.h"
+
+namespace ztm::server::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = boost::asio::ip::tcp;
+using ErrorCode = boost::system::error_code;
+
+// Forwards in flight at once. Each holds a socket and up to the response cap in memory;
+// past this the upstream is the bottleneck anyway, and the gateway answers 503 rather than
+// queueing without bound.
+constexpr std::size_t kMaxConcurrentForwards = 1024;
+// Interim (1xx) responses skipped before the final one; an upstream sending more is broken.
+constexpr int kMaxInterimResponses = 4;
+// A request target longer than this never came through the server's header limit.
+constexpr std::size_t kMaxTargetBytes = 64 * 1024;
+
+Response JsonError(int status, std::string_view code) {
+  return Response::Json(status, "{\"error\":\"" + std::string(code) + "\"}");
+}
+
+std::string Lowercase(std::string_view text) {
+  std::string lower(text);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return lower;
+}
+
+// RFC 9110 §5.6.2 token.
+bool IsToken(std::string_view text) {
+  if (text.empty()) return false;
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+           std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+  });
+}
+
+// RFC 9110 §5.5: no CR, LF or NUL in a field value.
+bool IsSafeFieldValue(std::string_view value) {
+  return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
+// RFC 9112 §3.2.1 origin-form: starts with "/", visible ASCII only (no space or control
+// byte that would end the request line early).
+bool IsOriginForm(std::string_view target) {
+  if (target.empty() || target.front() != '/' || target.size() > kMaxTargetBytes) return false;
+  return std::all_of(target.begin(), target.end(), [](char c) { return c > 0x20 && c < 0x7F; });
+}
+
+class Exchange;
+
+struct ClientState {
+  explicit ClientState(UpstreamAddress upstream_address, std::chrono::seconds exchange_timeout)
+      : address(std::move(upstream_address)), timeout(exchange_timeout) {}
+
+  const UpstreamAddress address;
+  const std::chrono::seconds timeout;
+  asio::io_context io{1};
+  std::mutex mutex;  // guards the two below
+  std::unordered_map<const void*, std::weak_ptr<Exchange>> exchanges;
+  bool closing = false;
+};
+
+// One forwarded request: resolve, connect, write, read, deliver. Runs on its own strand.
+class Exchange : public std::enable_shared_from_this<Exchange> {
+ public:
+  Exchange(std::shared_ptr<ClientState> state, Respond respond)
+      : state_(std::move(state)),
+        respond_(std::move(respond)),
+        strand_(asio::make_strand(state_->io)),
+        resolver_(strand_),
+        stream_(strand_),
+        resolve_timer_(strand_) {}
+
+  ~Exchange() {
+    std::lock_guard lock(state_->mutex);
+    state_->exchanges.erase(this);
+  }
+
+  // Builds the upstream request; a 4xx/5xx Response if `request` cannot be sent as is.
+  std::optional<Response> Prepare(Request request) {
+    if (!IsToken(request.method)) return JsonError(500, "internal_error");
+    if (!IsOriginForm(request.target)) return JsonError(400, "bad_request");
+    head_ = request.method == "HEAD";
+    message_.method_string(request.method);
+    message_.target(state_->address.path_prefix + request.target);
+    message_.version(11);
+    for (const auto& [name, value] : WithoutHopByHopHeaders(request.headers)) {
+      if (!IsToken(name) || !IsSafeFieldValue(value)) return JsonError(500, "internal_error");
+      const std::string lower = Lowercase(name);
+      // Host is the upstream's; the length is recomputed; the 100-continue handshake was
+      // the client's with us.
+      if (lower == "host" || lower == "content-length" || lower == "expect") continue;
+      message_.insert(name, value);
+    }
+    message_.set(bhttp::field::host, state_->address.host_header);
+    message_.body() = std::move(request.body);
+    message_.prepare_payload();
+    message_.keep_alive(false);
+    return std::nullopt;
+  }
+
+  void Start() {
+    asio::post(strand_, [self = shared_from_this()] { self->Resolve(); });
+  }
+
+  // Answers without touching the network (the exchange never started, so nothing else
+  // uses it concurrently).
+  void Refuse(Response response) { Finish(std::move(response)); }
+
+  // From any thread: abandon the exchange (the client is shutting down).
+  void PostCancel() {
+    asio::post(strand_, [self = shared_from_this()] {
+      self->cancelled_ = true;
+      self->resolver_.cancel();
+      self->resolve_timer_.cancel();
+      self->stream_.cancel();
+    });
+  }
+
+ private:
+  void Resolve() {
+    deadline_ = std::chrono::steady_clock::now() + state_->timeout;
+    if (cancelled_) return Finish(JsonError(502, "upstream_unavailable"));
+    // The resolver has no timeout of its own: a timer cancels it at the deadline.
+    resolve_timer_.expires_at(deadline_);
+    resolve_timer_.async_wait([self = shared_from_this()](const ErrorCode& ec) {
+      if (ec) return;
+      self->resolve_timed_out_ = true;
+      self->resolver_.cancel();
+    });
+    resolver_.async_resolve(
+        state_->address.host, std::to_string(state_->address.port),
+        [self = shared_from_this()](const ErrorCode& ec, tcp::resolver::results_type results) {
+          self->OnResolve(ec, std::move(results));
+        });
+  }
+
+  void OnResolve(const ErrorCode& ec, tcp::resolver::results_type results) {
+    resolve_timer_.cancel();
+    if (resolve_timed_out_) return Finish(JsonError(504, "upstream_timeout"));
+    if (ec || cancelled_) return Finish(JsonError(502, "upstream_unavailable"));
+    stream_.expires_at(deadline_);
+    stream_.async_connect(
+        results, [self = shared_from_this()](const ErrorCode& error, const tcp::endpoint&) {
+          self->OnConnect(error);
+        });
+  }
+
+  void OnConnect(const ErrorCode& ec) {
+    if (ec || cancelled_) return Fail(ec, "upstream_unavailable");
+    stream_.expires_at(deadline_);
+    bhttp::async_write(stream_, message_,
+                       [self = shared_from_this()](const ErrorCode& error, std::size_t) {
+                         if (error || self->cancelled_) {
+                           return self->Fail(error, "upstream_unavailable");
+                         }
+                         self->ReadResponse();
+                       });
+  }
+
+  void ReadResponse() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(kMaxUpstreamResponseHeaderBytes));
+    parser_->body_limit(kMaxUpstreamResponseBodyBytes);
+    // RFC 9110 §9.3.2: a response to HEAD has no content whatever its Content-Length says.
+    if (head_) parser_->skip(true);
+    stream_.expires_at(deadline_);
+    bhttp::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](const ErrorCode& ec, std::size_t) { self->OnRead(ec); });
+  }
+
+  void OnRead(const ErrorCode& ec) {
+    if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit ||
+        ec == bhttp::error::buffer_overflow) {
+      return Finish(JsonError(502, "bad_upstream_response"));
+    }
+    if (ec || cancelled_) return Fail(ec, "bad_upstream_response");
+    auto& response = parser_->get();
+    const unsigned status = response.result_int();
+    // RFC 9110 §15.2: interim responses precede the final one; 101 would switch protocols,
+    // which a verifying proxy does not do.
+    if (status >= 100 && status < 200 && status != 101 &&
+        ++interim_responses_ <= kMaxInterimResponses) {
+      return ReadResponse();
+    }
+    if (status < 200 || status > 599) return Finish(JsonError(502, "bad_upstream_response"));
+
+    Response out;
+    out.status = static_cast<int>(status);
+    HeaderList headers;
+    for (const auto& field : response) {
+      headers.emplace_back(Lowercase(field.name_string()), std::string(field.value()));
+    }
+    out.headers = WithoutHopByHopHeaders(headers);
+    out.body = std::move(response.body());
+    ErrorCode ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();
+    Finish(std::move(out));
+  }
+
+  // Maps a transport error: the deadline passed → 504; anything else → 502.
+  void Fail(const ErrorCode& ec, std::string_view code) {
+    if (ec == beast::error::timeout) return Finish(JsonError(504, "upstream_timeout"));
+    Finish(JsonError(502, cancelled_ ? "upstream_unavailable" : code));
+  }
+
+  void Finish(Response response) {
+    if (finished_) return;
+    finished_ = true;
+    stream_.close();
+    Respond respond = std::move(respond_);
+    respond(std::move(response));
+  }
+
+  const std::shared_ptr<ClientState> state_;
+  Respond respond_;
+  asio::strand<asio::io_context::executor_type> strand_;
+  tcp::resolver resolver_;
+  beast::tcp_stream stream_;
+  asio::steady_timer resolve_timer_;
+  std::chrono::steady_clock::time_point deadline_;
+  bhttp::request<bhttp::string_body> message_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::response_parser<bhttp::string_body>> parser_;
+  bool head_ = false;
+  bool cancelled_ = false;
+  bool resolve_timed_out_ = false;
+  bool finished_ = false;
+  int interim_responses_ = 0;
+};
+
+class UpstreamClientImpl final : public UpstreamClient {
+ public:
+  UpstreamClientImpl(UpstreamAddress address, std::chrono::seconds timeout)
+      : state_(std::make_shared<ClientState>(std::move(address), timeout)),
+        work_(asio::make_work_guard(state_->io)),
+        thread_([state = state_] { state->io.run(); }) {}
+
+  ~UpstreamClientImpl() override {
+    std::vector<std::shared_ptr<Exchange>> live;
+    {
+      std::lock_guard lock(state_->mutex);
+      state_->closing = true;
+      for (const auto& [key, weak] : state_->exchanges) {
+        if (auto exchange = weak.lock()) live.push_back(std::move(exchange));
+      }
+    }
+    // Every exchange in flight answers 502 and ends; then run() runs out of work.
+    for (const auto& exchange : live) exchange->PostCancel();
+    live.clear();
+    work_.reset();
+    thread_.join();
+  }
+
+  void Forward(Request request, Respond respond) override {
+    auto exchange = std::make_shared<Exchange>(state_, std::move(respond));
+    // Prepare before registering: a refused request never touches the network.
+    std::optional<Response> refused = exchange->Prepare(std::move(request));
+    {
+      std::lock_guard lock(state_->mutex);
+      if (!refused && state_->closing) refused = JsonError(502, "upstream_unavailable");
+      if (!refused && state_->exchanges.size() >= kMaxConcurrentForwards) {
+        refused = JsonError(503, "upstream_busy");
+      }
+      if (!refused) state_->exchanges.emplace(exchange.get(), exchange);
+    }
+    if (refused) return exchange->Refuse(std::move(*refused));
+    exchange->Start();
+  }
+
+ private:
+  std::shared_ptr<ClientState> state_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  std::thread thread_;
+};
+
+}  // namespace
+
+Result<UpstreamAddress> ParseUpstreamUrl(std::string_view url) {
+  auto parsed = boost::urls::parse_absolute_uri(url);
+  if (!parsed) return Error{Code::kInvalidArgument, "\"" + ForMessage(url) + "\" is not a URL"};
+  const boost::urls::url_view& view = *parsed;
+  if (view.scheme_id() != boost::urls::scheme::http) {
+    return Error{Code::kInvalidArgument,
+                 "must be an http:// URL (the upstream is reached over a trusted network)"};
+  }
+  if (view.has_userinfo()) return Error{Code::kInvalidArgument, "must not contain user info"};
+  if (view.has_query() || view.has_fragment()) {
+    return Error{Code::kInvalidArgument, "must not have a query or fragment"};
+  }
+
+  UpstreamAddress address;
+  switch (view.host_type()) {
+    case boost::urls::host_type::ipv4:
+      address.host = view.host_ipv4_address().to_string();
+      address.host_header = address.host;
+      break;
+    case boost::urls::host_type::ipv6:
+      address.host = view.host_ipv6_address().to_string();
+      address.host_header = "[" + address.host + "]";
+      break;
+    case boost::urls::host_type::name: {
+      const std::string_view name = view.encoded_host();
+      if (name.empty() || name.find('%') != std::string_view::npos) {
+        return Error{Code::kInvalidArgument, "must name a host without percent-encoding"};
+      }
+      address.host = Lowercase(name);
+      address.host_header = address.host;
+      break;
+    }
+    case boost::urls::host_type::ipvfuture:
+    case boost::urls::host_type::none:
+      return Error{Code::kInvalidArgument, "must name a host"};
+  }
+
+  if (view.has_port()) {
+    const std::string_view port = view.port();
+    std::uint32_t number = 0;
+    const bool digits =
+        !port.empty() && port.size() <= 5 &&
+        std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (digits) {
+      for (char c : port) number = number * 10 + static_cast<std::uint32_t>(c - '0');
+    }
+    if (!digits || number == 0 || number > 65535) {
+      return Error{Code::kInvalidArgument, "port must be 1..65535"};
+    }
+    address.port = static_cast<std::uint16_t>(number);
+    address.host_header += ":" + std::to_string(number);
+  }
+
+  std::string path(view.encoded_path());
+  while (!path.empty() && path.back() == '/') path.pop_back();
+  if (!path.empty() && path.front() != '/') {
+    return Error{Code::kInvalidArgument, "the path must start with \"/\""};
+  }
+  if (!IsOriginForm(path.empty() ? "/" : path)) {
+    return Error{Code::kInvalidArgument, "the path must be printable ASCII"};
+  }
+  address.path_prefix = std::move(path);
+  return address;
+}
+
+Result<std::unique_ptr<UpstreamClient>> UpstreamClient::Create(const std::string& base_url,
+                                                               std::int64_t timeout_seconds) {
+  auto address = ParseUpstreamUrl(base_url);
+  if (!address.ok()) {
+    return Error{Code::kInvalidArgument, "upstream: " + address.error().message};
+  }
+  if (timeout_seconds < 1) {
+    return Error{Code::kInvalidArgument, "upstream: the timeout must be at least 1 second"};
+  }
+  return std::unique_ptr<UpstreamClient>(
+      new UpstreamClientImpl(std::move(address).value(), std::chrono::seconds(timeout_seconds)));
+}
+
+}  // namespace ztm::server::http

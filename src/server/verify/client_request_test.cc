@@ -1,0 +1,99 @@
+#include "server/verify/client_request.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "server/testing/gateway_test_support.h"
+
+namespace ztm::server {
+namespace {
+
+using testing::MakeRequest;
+
+TEST(ClientRequest, ReverseProxyModeUsesTheRequest) {
+  auto client = ClientRequestOf(MakeRequest("POST", "/v1/orders?x=1"), GatewayMode::kReverseProxy);
+  ASSERT_TRUE(client.ok()) << client.error().message;
+  EXPECT_EQ(client->method, "POST");
+  EXPECT_EQ(client->scheme, "https");
+  EXPECT_EQ(client->authority, "gw.test");
+  EXPECT_EQ(client->target, "/v1/orders?x=1");
+  EXPECT_EQ(client->path, "/v1/orders");
+}
+
+TEST(ClientRequest, AuthRequestModeReadsTheFrontProxysHeaders) {
+  http::Request request = MakeRequest("GET", "/_ztm/auth", "",
+                                      {{"x-original-method", "DELETE"},
+                                       {"x-original-uri", "/v1/orders/7?force=1"},
+                                       {"x-forwarded-proto", "https"}});
+  request.tls = false;
+  auto client = ClientRequestOf(request, GatewayMode::kAuthRequest);
+  ASSERT_TRUE(client.ok()) << client.error().message;
+  EXPECT_EQ(client->method, "DELETE");
+  EXPECT_EQ(client->target, "/v1/orders/7?force=1");
+  EXPECT_EQ(client->scheme, "https");
+  EXPECT_EQ(client->path, "/v1/orders/7");
+  // The same headers mean nothing in reverse-proxy mode.
+  auto proxied = ClientRequestOf(request, GatewayMode::kReverseProxy);
+  ASSERT_TRUE(proxied.ok());
+  EXPECT_EQ(proxied->method, "GET");
+  EXPECT_EQ(proxied->target, "/_ztm/auth");
+  EXPECT_EQ(proxied->scheme, "http");
+}
+
+TEST(ClientRequest, AmbiguousRequestsAreRefused) {
+  const std::vector<std::string> bad_targets = {
+      "/public/../admin", "/a/./b", "/a/%2e%2e/b", "/a/%2E/b",         "/a%2Fb", "/a%5cb",
+      "/a/%zz",           "/a/%4",  "*",           "http://gw.test/x", "",       "/a b",
+      "/a#frag",          "/..",
+  };
+  for (const std::string& target : bad_targets) {
+    auto client = ClientRequestOf(MakeRequest("GET", target), GatewayMode::kReverseProxy);
+    EXPECT_FALSE(client.ok()) << target;
+    if (!client.ok()) {
+      EXPECT_EQ(client.code(), Code::kHttpMessageMalformed);
+    }
+  }
+  http::Request no_host = MakeRequest("GET", "/x");
+  no_host.headers.clear();
+  EXPECT_FALSE(ClientRequestOf(no_host, GatewayMode::kReverseProxy).ok());
+  http::Request two_hosts = MakeRequest("GET", "/x", "", {{"host", "evil.test"}});
+  EXPECT_FALSE(ClientRequestOf(two_hosts, GatewayMode::kReverseProxy).ok());
+  http::Request two_uris =
+      MakeRequest("GET", "/x", "", {{"x-original-uri", "/a"}, {"x-original-uri", "/b"}});
+  EXPECT_FALSE(ClientRequestOf(two_uris, GatewayMode::kAuthRequest).ok());
+  http::Request bad_proto = MakeRequest("GET", "/x", "", {{"x-forwarded-proto", "ftp"}});
+  EXPECT_FALSE(ClientRequestOf(bad_proto, GatewayMode::kAuthRequest).ok());
+}
+
+TEST(ClientRequest, UnreservedPercentEncodingIsDecodedForRouting) {
+  auto client =
+      ClientRequestOf(MakeRequest("GET", "/v1/%61dmin/%7euser/%c3%a9"), GatewayMode::kReverseProxy);
+  ASSERT_TRUE(client.ok());
+  EXPECT_EQ(client->path, "/v1/admin/~user/%C3%A9");
+  EXPECT_EQ(client->target, "/v1/%61dmin/%7euser/%c3%a9");  // what the signature covers
+}
+
+TEST(RouteMatching, LongestPrefixWinsAndUnmatchedPathsGetEveryCheck) {
+  std::vector<RoutePolicy> routes(3);
+  routes[0].path_prefix = "/";
+  routes[0].require_signature = false;
+  routes[1].path_prefix = "/v1/admin";
+  routes[1].required_acr = "mfa";
+  routes[2].path_prefix = "/public/";
+  routes[2].public_route = true;
+  EXPECT_EQ(&MatchRoute(routes, "/v1/admin/users"), &routes[1]);
+  EXPECT_EQ(&MatchRoute(routes, "/public/logo.png"), &routes[2]);
+  EXPECT_EQ(&MatchRoute(routes, "/v1/orders"), &routes[0]);
+  std::vector<RoutePolicy> only_admin(routes.begin() + 1, routes.begin() + 2);
+  const RoutePolicy& fallback = MatchRoute(only_admin, "/v1/orders");
+  EXPECT_EQ(&fallback, &DefaultRoutePolicy());
+  EXPECT_TRUE(fallback.require_token);
+  EXPECT_TRUE(fallback.require_dpop);
+  EXPECT_TRUE(fallback.require_signature);
+  EXPECT_FALSE(fallback.public_route);
+  EXPECT_TRUE(fallback.methods.empty());
+}
+
+}  // namespace
+}  // namespace ztm::server
