@@ -11,7 +11,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libcli11-dev
   # ztm-gateway
-  libsqlite3-dev sqlite3 libsodium-dev libyaml-cpp-dev libspdlog-dev
+  libsqlite3-dev sqlite3 libsodium-dev libyaml-cpp-dev
   # tests and benchmarks (python3-cryptography: the independent client of the end-to-end tests)
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-cryptography curl
 )
