@@ -1,68 +1,246 @@
 #!/usr/bin/env bash
-# ztm's main job at this stage: build, then walk through one protected API call and the
-# attacks it refuses, using the core protocol library through the `ztm` command line.
-# (When ztm-gateway and libztm land, this runs the gateway and the demo client instead.)
+# ztm's main job: build, then run ztm-gateway over real TLS (a throwaway CA and certificate,
+# the embedded SQLite store) in front of a small upstream API, and let the demo app (ztm-demo)
+# walk through the protocol -- register the device, sign in, a signed DPoP-bound API call,
+# refresh, logout -- and the attacks the gateway refuses. Part 2 runs the remaining checks
+# offline through the `ztm` command line.
+#
+#   bash scripts/demo.sh [--no-build] [--json]
+#
+#   --no-build  use existing binaries (CTest's demo_script test): ZTM_BIN, ZTM_GATEWAY_BIN and
+#               ZTM_DEMO_BIN name them, default ./build/default/...
+#   --json      ztm-demo prints one JSON object per step on stdout; this script's own
+#               narration goes to stderr
+#
+# Exits 0 when every legitimate step was accepted, every attack refused and the gateway
+# stopped cleanly; 1 otherwise. Leaves no process and no file behind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ "${1:-}" != "--no-build" ]; then
-  bash scripts/install-deps.sh >/dev/null
-  cmake --preset default >/dev/null
-  cmake --build --preset default --target ztm >/dev/null
+build=1
+json=0
+for arg in "$@"; do
+  case "$arg" in
+    --no-build) build=0 ;;
+    --json) json=1 ;;
+    *) echo "usage: bash scripts/demo.sh [--no-build] [--json]" >&2; exit 2 ;;
+  esac
+done
+
+# This script's narration goes to fd 3: stdout, or stderr when stdout carries JSON.
+if [ "$json" -eq 1 ]; then exec 3>&2; else exec 3>&1; fi
+bold=$'\e[1m'; green=$'\e[32m'; red=$'\e[31m'; off=$'\e[0m'
+if [ ! -t 3 ] || [ -n "${NO_COLOR:-}" ]; then bold=; green=; red=; off=; fi
+step() { printf '\n%s%s%s\n' "$bold" "$1" "$off" >&3; }
+say() { printf '   %s\n' "$1" >&3; }
+failures=0
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/ztm-demo.XXXXXX")
+upstream_pid=
+gateway_pid=
+# stop PID: SIGTERM, then SIGKILL if PID is still running 15 s later (the gateway gives
+# in-flight requests 10 s); returns PID's exit status.
+stop() {
+  local i status=0
+  kill -TERM "$1" 2>/dev/null || true
+  for ((i = 0; i < 150; i++)); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || status=$?
+  return "$status"
+}
+# Stops what this script started (by pid) and removes the work directory, however it ends.
+cleanup() {
+  local pid
+  for pid in $gateway_pid $upstream_pid; do stop "$pid" || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if [ "$build" -eq 1 ]; then
+  printf 'Building (install-deps, cmake --preset default, ztm, ztm-gateway, ztm-demo)...\n' >&3
+  if ! { bash scripts/install-deps.sh && cmake --preset default &&
+         cmake --build --preset default --target ztm ztm-gateway ztm-demo; } >"$work/build.log" 2>&1; then
+    tail -n 40 "$work/build.log" >&2
+    echo "demo: the build failed (the end of its log is above)" >&2
+    exit 1
+  fi
 fi
 ztm="${ZTM_BIN:-./build/default/src/cli/ztm}"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+gateway_bin="${ZTM_GATEWAY_BIN:-./build/default/src/server/ztm-gateway}"
+demo_bin="${ZTM_DEMO_BIN:-./build/default/examples/ztm-demo}"
+for binary in "$ztm" "$gateway_bin" "$demo_bin"; do
+  [ -x "$binary" ] || { echo "demo: $binary is missing: run without --no-build" >&2; exit 1; }
+done
 
-bold=$'\e[1m'; green=$'\e[32m'; red=$'\e[31m'; off=$'\e[0m'
-[ -t 1 ] || { bold=; green=; red=; off=; }
-step() { printf '\n%s== %s%s\n' "$bold" "$1" "$off"; }
-say() { printf '   %s\n' "$1"; }
-failures=0
+# wait_for_line FILE PATTERN PID: prints the first line of FILE matching PATTERN, waiting up to
+# 15 s while PID lives.
+wait_for_line() {
+  local i line
+  for ((i = 0; i < 150; i++)); do
+    if line=$(grep -m1 -E "$2" "$1" 2>/dev/null); then printf '%s\n' "$line"; return 0; fi
+    kill -0 "$3" 2>/dev/null || break
+    sleep 0.1
+  done
+  return 1
+}
+
+# ---------------------------------------------------------------------------------------------
+step "Setting up (everything below lives in $work and is removed at the end)"
+
+mkdir "$work/tls"
+(
+  cd "$work/tls"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+    -subj "/CN=ztm demo CA (throwaway)" -keyout ca.key -out ca.pem
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -subj /CN=localhost -keyout gateway.key -out gateway.csr
+  printf '%s\n' 'subjectAltName=DNS:localhost,IP:127.0.0.1' 'basicConstraints=CA:FALSE' \
+    'extendedKeyUsage=serverAuth' >gateway.ext
+  openssl x509 -req -in gateway.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 \
+    -extfile gateway.ext -out gateway.crt
+) >"$work/openssl.log" 2>&1 || { cat "$work/openssl.log" >&2; exit 1; }
+say "TLS: a throwaway CA, and a P-256 certificate it issued for localhost / 127.0.0.1"
+
+python3 tests/e2e/upstream.py --log "$work/upstream.log" >"$work/upstream.out" 2>&1 &
+upstream_pid=$!
+line=$(wait_for_line "$work/upstream.out" 'listening on' "$upstream_pid") ||
+  { cat "$work/upstream.out" >&2; echo "demo: the upstream did not start" >&2; exit 1; }
+upstream_port=${line##*:}
+say "upstream API: http://127.0.0.1:$upstream_port (answers with the identity the gateway sent)"
+
+cat >"$work/gateway.yaml" <<YAML
+# ztm-gateway for the demo (every option: docs/configuration.md). Paths are relative to this
+# file's directory.
+listen:
+  address: 127.0.0.1
+  port: 0                      # any free port; the "listening" log line says which
+  threads: 2
+  tls:
+    certificate_file: tls/gateway.crt
+    private_key_file: tls/gateway.key
+storage:
+  sqlite_path: ztm-gateway.db
+  master_key_file: ztm-gateway.key
+tokens:
+  issuer: https://localhost
+  audience: https://api.demo
+  access_token_ttl_seconds: 300
+  # No grace window: the demo reuses a refresh token within a second of its rotation, which
+  # the default 5 s window would treat as a retry after a lost response.
+  refresh_grace_seconds: 0
+  refresh_grace_max_retries: 0
+attestation:
+  allow_software: true         # development only: proves key possession, not a genuine device
+mode: reverse_proxy
+upstream:
+  url: http://127.0.0.1:$upstream_port
+log_level: info
+YAML
+
+password=$(head -c 18 /dev/urandom | base64)
+(umask 077 && printf '%s\n' "$password" >"$work/password")
+"$ztm" users add alice --db "$work/ztm-gateway.db" <"$work/password" >/dev/null
+say "user: alice, with a random password (ztm users add: an Argon2id hash in the store)"
+
+"$gateway_bin" --config "$work/gateway.yaml" >"$work/gateway.log" 2>&1 &
+gateway_pid=$!
+line=$(wait_for_line "$work/gateway.log" '"msg":"listening"' "$gateway_pid") ||
+  { cat "$work/gateway.log" >&2; echo "demo: ztm-gateway did not start" >&2; exit 1; }
+gateway_port=$(printf '%s' "$line" | grep -oE '"port":[0-9]+' | cut -d: -f2)
+say "ztm-gateway: https://localhost:$gateway_port (TLS, SQLite store, reverse proxy to the upstream)"
+
+# ---------------------------------------------------------------------------------------------
+step "Part 1: the demo app against the gateway (ztm-demo)"
+demo_args=(--gateway "https://localhost:$gateway_port" --ca "$work/tls/ca.pem"
+  --username alice --password-file "$work/password")
+[ "$json" -eq 1 ] && demo_args+=(--json)
+demo_status=0
+"$demo_bin" "${demo_args[@]}" || demo_status=$?
+[ "$demo_status" -eq 0 ] || failures=$((failures + 1))
+
+# The upstream's own record: what reached the API behind the gateway.
+step "What the upstream API received (its own log)"
+seen=$(wc -l <"$work/upstream.log")
+python3 - "$work/upstream.log" >&3 <<'PY'
+import json, sys
+for line in open(sys.argv[1], encoding="utf-8"):
+    request = json.loads(line)
+    headers = dict(request["headers"])
+    print("   %s %s  X-ZTM-Subject: %s  X-ZTM-Device: %s  body: %s" % (
+        request["method"], request["path"], headers.get("x-ztm-subject"),
+        headers.get("x-ztm-device"), request["body"]))
+PY
+if [ "$seen" -eq 1 ]; then
+  say "${green}1 request${off}: the legitimate call of step 3. None of the attacks got through."
+else
+  say "${red}$seen requests${off}, where exactly 1 (step 3) was expected"
+  failures=$((failures + 1))
+fi
+if [ "$json" -eq 1 ]; then
+  printf '{"step":"upstream_requests","count":%d,"ok":%s}\n' "$seen" \
+    "$([ "$seen" -eq 1 ] && echo true || echo false)"
+fi
+
+step "What the gateway recorded (ztm audit tail: its append-only audit trail)"
+"$ztm" audit tail --db "$work/ztm-gateway.db" -n 100 | sed 's/^/   /' >&3
+say "(a failure reason is written at most once per second, so bad requests cannot fill the"
+say "disk; every failure is counted in the gateway's Prometheus metrics, GET /metrics:)"
+curl -sS --cacert "$work/tls/ca.pem" "https://localhost:$gateway_port/metrics" |
+  grep -E '^ztm_(verification_failures|tokens_issued)_total' | sed 's/^/   /' >&3 || true
+
+# ---------------------------------------------------------------------------------------------
+step "Part 2: more checks offline, through the ztm command line"
+say "The same verifiers the gateway runs, as an operator or a CI job can script them."
+
 # expect_ok DESCRIPTION CMD...: the check must pass.
 expect_ok() {
-  local what=$1; shift
+  local what=$1 out; shift
   if out=$("$@" 2>&1); then
-    printf '   %sACCEPTED%s %s\n' "$green" "$off" "$what"
+    printf '   %s%-10s%s%s\n' "$green" ACCEPTED "$off" "$what" >&3
   else
-    printf '   %sUNEXPECTED REFUSAL%s %s: %s\n' "$red" "$off" "$what" "$out"; failures=$((failures + 1))
+    printf '   %s%-10s%s%s\n             %s\n' "$red" FAILED "$off" "$what" "$out" >&3
+    failures=$((failures + 1))
   fi
 }
 # expect_refused DESCRIPTION CMD...: the check must fail with exit code 1 and a reason.
 expect_refused() {
-  local what=$1; shift
-  local status=0
+  local what=$1 out status=0; shift
   out=$("$@" 2>&1) || status=$?
   if [ "$status" -eq 1 ]; then
-    printf '   %sREFUSED%s  %s\n            why: %s\n' "$green" "$off" "$what" "${out#ztm: }"
+    printf '   %s%-10s%s%s\n             why: %s\n' "$green" REFUSED "$off" "$what" "${out#ztm: }" >&3
   else
-    printf '   %sNOT REFUSED (exit %s)%s %s\n' "$red" "$status" "$off" "$what"; failures=$((failures + 1))
+    printf '   %s%-10s%s%s\n             MISBEHAVED: exit %s, where 1 (refused) was expected\n' \
+      "$red" ACCEPTED "$off" "$what" "$status" >&3
+    failures=$((failures + 1))
   fi
 }
 b64url() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
 
+say "pin of this gateway's certificate (libztm will refuse any other): $("$ztm" pin spki "$work/tls/gateway.crt")"
+
 now=$(date +%s)
 url=https://api.example.com/v1/orders
 body='{"item":42,"quantity":1}'
-
-step "1. The device creates its key (P-256; on a phone it never leaves the secure hardware)"
 "$ztm" jwk generate --kty EC >"$work/device.jwk"
 "$ztm" jwk pem "$work/device.jwk" >"$work/device.key"
 "$ztm" jwk pem --public "$work/device.jwk" >"$work/device.pub"
 jkt=$("$ztm" jwk thumbprint "$work/device.jwk")
-say "device key thumbprint (RFC 7638), bound into every token as cnf.jkt: $jkt"
+# DPoP only hashes the access token (ath), so any token string shows the binding.
 access_token="eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImNuZiI6eyJqa3QiOiJkZW1vIn19.c2lnbmF0dXJl"
-say "the gateway issued the app a short-lived access token bound to that key"
 
-step "2. The app calls POST $url with a DPoP proof (RFC 9449)"
 "$ztm" dpop create --jwk "$work/device.jwk" --htm POST --htu "$url" \
   --access-token "$access_token" --now "$now" >"$work/proof"
-say "proof: $(cut -c1-60 "$work/proof")..."
-expect_ok "DPoP proof for POST $url, bound to the access token (ath) and key $jkt" \
+expect_ok "a DPoP proof for POST $url, bound to the token (ath) and the device key" \
   "$ztm" dpop verify --htm POST --htu "$url" --access-token "$access_token" --jkt "$jkt" \
   --now "$now" <"$work/proof"
+expect_refused "the proof presented with another access token" \
+  "$ztm" dpop verify --htm POST --htu "$url" --access-token "eyJ.other.token" --jkt "$jkt" \
+  --now "$now" <"$work/proof"
+expect_refused "the proof presented ten minutes later" \
+  "$ztm" dpop verify --htm POST --htu "$url" --access-token "$access_token" --jkt "$jkt" \
+  --now $((now + 600)) <"$work/proof"
 
-step "3. ...and signs the request itself (RFC 9421 over method, URI, body digest, token)"
 digest="sha-256=:$(printf '%s' "$body" | openssl dgst -sha256 -binary | base64 -w0):"
 cat >"$work/request.http" <<HTTP
 POST /v1/orders HTTP/1.1
@@ -81,60 +259,38 @@ nonce=$(head -c 12 /dev/urandom | b64url)
   >"$work/signature-lines"
 { head -n 5 "$work/request.http"; cat "$work/signature-lines"; tail -n +6 "$work/request.http"; } \
   >"$work/signed.http"
-sed 's/^/   | /' "$work/signature-lines" | cut -c1-110
-expect_ok "RFC 9421 signature by the device key over the request" \
+expect_ok "an RFC 9421 signature by the device key over method, URL, digest and token" \
   "$ztm" httpsig verify --request "$work/signed.http" --key "$work/device.pub" --now "$now" \
   --require @method --require @target-uri --require content-digest --require authorization
-
-step "4. Attacks"
-sed "s/\"quantity\":1/\"quantity\":9/" "$work/signed.http" >"$work/tampered.http"
-expect_refused "a proxy changes the body (quantity 1 -> 9)" \
-  "$ztm" httpsig verify --request "$work/tampered.http" --key "$work/device.pub" --now "$now"
-
-new_digest="sha-256=:$(printf '%s' "${body/\"quantity\":1/\"quantity\":9}" | openssl dgst -sha256 -binary | base64 -w0):"
-sed "s#^Content-Digest: .*#Content-Digest: $new_digest#" "$work/tampered.http" >"$work/redigested.http"
-expect_refused "...and recomputes Content-Digest to match (the signature covers the digest)" \
-  "$ztm" httpsig verify --request "$work/redigested.http" --key "$work/device.pub" --now "$now"
-
-sed "s#^POST /v1/orders#POST /v1/transfers#" "$work/signed.http" >"$work/retargeted.http"
-expect_refused "the signed request is replayed against another endpoint" \
+sed 's#^POST /v1/orders#POST /v1/transfers#' "$work/signed.http" >"$work/retargeted.http"
+expect_refused "the signed request sent to another endpoint (/v1/transfers)" \
   "$ztm" httpsig verify --request "$work/retargeted.http" --key "$work/device.pub" --now "$now"
-
-expect_refused "the DPoP proof is replayed against another URL" \
-  "$ztm" dpop verify --htm POST --htu https://api.example.com/v1/transfers \
-  --access-token "$access_token" --now "$now" <"$work/proof"
-
-expect_refused "a stolen proof is presented with another access token" \
-  "$ztm" dpop verify --htm POST --htu "$url" --access-token "eyJ.other.token" --now "$now" \
-  <"$work/proof"
-
-expect_refused "the proof is replayed ten minutes later" \
-  "$ztm" dpop verify --htm POST --htu "$url" --access-token "$access_token" \
-  --now $((now + 600)) <"$work/proof"
-
-"$ztm" jwk generate --kty EC >"$work/attacker.jwk"
-"$ztm" dpop create --jwk "$work/attacker.jwk" --htm POST --htu "$url" \
-  --access-token "$access_token" --now "$now" >"$work/attacker-proof"
-expect_refused "an attacker signs a proof with their own key for the stolen token" \
-  "$ztm" dpop verify --htm POST --htu "$url" --access-token "$access_token" --jkt "$jkt" \
-  --now "$now" <"$work/attacker-proof"
 
 "$ztm" jwk generate --kty EC >"$work/gateway.jwk"
 sed -E 's/,"d":"[^"]*"|"d":"[^"]*",//' "$work/gateway.jwk" >"$work/gateway.pub.jwk"
 none_token="$(printf '{"alg":"none"}' | b64url).$(printf '{"sub":"admin"}' | b64url)."
-expect_refused "a forged access token with alg \"none\" claims to be admin" \
+expect_refused "a forged token with alg \"none\" claiming to be admin" \
   "$ztm" jws verify --jwk "$work/gateway.pub.jwk" --alg ES256 <<<"$none_token"
-
 hs_token="$(printf '{"alg":"HS256"}' | b64url).$(printf '{"sub":"admin"}' | b64url).$(printf 'x' | b64url)"
-expect_refused "a forged token switches to HS256, keyed with the gateway's public key" \
+expect_refused "a forged token switching to HS256, keyed with the gateway's public key" \
   "$ztm" jws verify --jwk "$work/gateway.pub.jwk" --alg ES256 <<<"$hs_token"
 
-step "Summary"
-if [ "$failures" -eq 0 ]; then
-  say "every legitimate check was accepted and every attack was refused, each with its reason."
-  say "Next: ztm-gateway (issue #3) and libztm with certificate pinning (issue #4) run this"
-  say "flow over real TLS between a client and a gateway."
+# ---------------------------------------------------------------------------------------------
+step "Stopping"
+gateway_status=0
+stop "$gateway_pid" || gateway_status=$?
+gateway_pid=
+if [ "$gateway_status" -eq 0 ]; then
+  say "ztm-gateway stopped cleanly on SIGTERM (exit 0)"
 else
-  say "${red}$failures check(s) did not behave as expected${off}"
+  say "${red}ztm-gateway exited with $gateway_status on SIGTERM${off}"
+  failures=$((failures + 1))
+fi
+
+step "Result"
+if [ "$failures" -eq 0 ]; then
+  say "${green}everything behaved${off}: legitimate requests accepted, every attack refused."
+else
+  say "${red}$failures part(s) misbehaved${off} (see above)"
   exit 1
 fi

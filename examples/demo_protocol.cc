@@ -1,0 +1,178 @@
+// Builds the demo app's requests with ztm's core library (src/core): jose for the attestation
+// evidence, dpop for proofs, httpsig for Content-Digest and the RFC 9421 signature.
+#include "demo_protocol.h"
+
+#include <cctype>
+#include <cstdio>
+
+#include "core/clock.h"
+#include "core/crypto/crypto.h"
+#include "core/dpop/dpop.h"
+#include "core/encoding.h"
+#include "core/httpsig/content_digest.h"
+#include "core/httpsig/http_message.h"
+#include "core/httpsig/message_signature.h"
+#include "core/httpsig/signature_base.h"
+#include "core/jose/jwk.h"
+#include "core/jose/jws.h"
+#include "core/json.h"
+
+namespace ztm::demo {
+namespace {
+
+// RFC 9421 §2.3 nonce: 128 random bits make a repeat by chance negligible, so the gateway's
+// replay cache only ever matches a request that was really sent twice.
+constexpr std::size_t kSignatureNonceBytes = 16;
+// The header the software attestation format expects on its evidence JWS.
+constexpr char kAttestationType[] = "ztm-attest+jwt";
+
+// RFC 3986 §2.3 unreserved characters pass; everything else is percent-encoded (what
+// application/x-www-form-urlencoded needs for passwords and tokens).
+std::string FormEncode(const std::vector<std::pair<std::string, std::string>>& fields) {
+  std::string out;
+  for (const auto& [name, value] : fields) {
+    if (!out.empty()) out += '&';
+    out += name;
+    out += '=';
+    for (unsigned char c : value) {
+      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+        out += static_cast<char>(c);
+      } else {
+        char escaped[4];
+        std::snprintf(escaped, sizeof escaped, "%%%02X", c);
+        out += escaped;
+      }
+    }
+  }
+  return out;
+}
+
+Result<std::string> Proof(const crypto::PrivateKey& key, const std::string& method,
+                          const std::string& url, std::optional<std::string> access_token) {
+  dpop::ProofInput input;
+  input.htm = method;
+  input.htu = url;
+  input.iat = SystemClock::Instance().NowSeconds();
+  input.access_token = std::move(access_token);
+  return dpop::CreateProof(key, input);
+}
+
+}  // namespace
+
+HttpsRequest ChallengeRequest() { return HttpsRequest{"POST", "/v1/challenge", {}, ""}; }
+
+Result<HttpsRequest> RegistrationRequest(const crypto::PrivateKey& device_key,
+                                         std::string_view challenge) {
+  const jose::Jwk jwk = jose::Jwk::FromPrivateKey(device_key);
+  boost::json::object header;
+  header["typ"] = kAttestationType;
+  boost::json::object payload;
+  payload["challenge"] = challenge;
+  ZTM_ASSIGN_OR_RETURN(std::string evidence,
+                       jose::SignCompact(header, AsBytes(json::Serialize(payload)), jwk,
+                                         jose::JwsAlgorithm::kEs256));
+  ZTM_ASSIGN_OR_RETURN(boost::json::object public_jwk,
+                       jose::Jwk::FromPublicKey(device_key.public_key()).ToPublicObject());
+  boost::json::object body;
+  body["public_jwk"] = std::move(public_jwk);
+  body["challenge"] = challenge;
+  body["attestation"] = boost::json::object{{"format", "software"}, {"evidence", evidence}};
+  return HttpsRequest{
+      "POST", "/v1/devices", {{"content-type", "application/json"}}, json::Serialize(body)};
+}
+
+Result<HttpsRequest> TokenRequest(const crypto::PrivateKey& proof_key, const GatewayOrigin& origin,
+                                  const std::vector<std::pair<std::string, std::string>>& fields) {
+  ZTM_ASSIGN_OR_RETURN(std::string proof,
+                       Proof(proof_key, "POST", origin.Url("/v1/token"), std::nullopt));
+  return HttpsRequest{"POST",
+                      "/v1/token",
+                      {{"content-type", "application/x-www-form-urlencoded"}, {"dpop", proof}},
+                      FormEncode(fields)};
+}
+
+Result<HttpsRequest> SignedApiCall(const crypto::PrivateKey& key, std::string_view device_id,
+                                   const GatewayOrigin& origin, const ApiCall& call) {
+  HttpsRequest request{call.method, call.target, {}, call.body};
+  const std::string& proof_target = call.proof_target.empty() ? call.target : call.proof_target;
+  // RFC 9449 §7.1: the token travels under the DPoP scheme, and the proof carries its hash.
+  ZTM_ASSIGN_OR_RETURN(std::string proof,
+                       Proof(key, call.method, origin.Url(proof_target), call.access_token));
+  request.headers.push_back({"authorization", "DPoP " + call.access_token});
+  request.headers.push_back({"dpop", proof});
+  if (!call.body.empty()) {
+    ZTM_ASSIGN_OR_RETURN(std::string digest, httpsig::ContentDigest(AsBytes(call.body)));
+    request.headers.push_back({"content-type", "application/json"});
+    request.headers.push_back({"content-digest", digest});  // RFC 9530 §2
+  }
+
+  // The message as the gateway will see it: the same fields, the Host it will receive.
+  httpsig::HttpRequest message;
+  message.method = request.method;
+  message.target = request.target;
+  message.authority = origin.authority;
+  message.body = ToBytes(request.body);
+  ZTM_RETURN_IF_ERROR(message.fields.Add("host", origin.authority));
+  for (const auto& [name, value] : request.headers) {
+    ZTM_RETURN_IF_ERROR(message.fields.Add(name, value));
+  }
+  // RFC 9421 §2.2.2 @target-uri binds scheme, host and path; authorization binds the token;
+  // content-digest binds the body (RFC 9530 §6.3).
+  httpsig::SignatureParameters params;
+  params.components = {httpsig::Component("@method"), httpsig::Component("@target-uri"),
+                       httpsig::Component("authorization")};
+  if (!call.body.empty()) params.components.push_back(httpsig::Component("content-digest"));
+  params.created = SystemClock::Instance().NowSeconds();
+  params.nonce = Base64UrlEncode(crypto::RandomBytes(kSignatureNonceBytes));
+  params.keyid = std::string(device_id);
+  ZTM_ASSIGN_OR_RETURN(
+      httpsig::HttpSigner signer,
+      httpsig::HttpSigner::Create(httpsig::HttpSigAlgorithm::kEcdsaP256Sha256, key));
+  ZTM_ASSIGN_OR_RETURN(httpsig::SignatureFields fields, signer.Sign(message, "sig1", params));
+  request.headers.push_back({"signature-input", fields.signature_input});
+  request.headers.push_back({"signature", fields.signature});
+  return request;
+}
+
+std::string KeyThumbprint(const crypto::PrivateKey& key) {
+  return jose::Jwk::FromPublicKey(key.public_key()).Thumbprint();
+}
+
+std::optional<boost::json::object> JsonBody(const HttpsResponse& response) {
+  auto parsed = json::ParseObject(response.body);
+  if (!parsed.ok()) return std::nullopt;
+  return std::move(parsed).value();
+}
+
+std::string StringMember(const boost::json::object& object, std::string_view key) {
+  const boost::json::value* value = object.if_contains(key);
+  return value != nullptr && value->is_string() ? std::string(value->get_string()) : std::string();
+}
+
+std::string RefusalReason(const HttpsResponse& response) {
+  if (auto body = JsonBody(response)) {
+    std::string error = StringMember(*body, "error");
+    std::string description = StringMember(*body, "error_description");
+    if (!error.empty()) return description.empty() ? error : error + ": " + description;
+  }
+  if (auto challenge = response.Header("www-authenticate")) {
+    const std::string key = "error=\"";
+    if (std::size_t at = challenge->find(key); at != std::string::npos) {
+      const std::size_t start = at + key.size();
+      return challenge->substr(start, challenge->find('"', start) - start);
+    }
+  }
+  return "HTTP " + std::to_string(response.status);
+}
+
+Result<boost::json::object> UnverifiedClaims(std::string_view token) {
+  const std::size_t first = token.find('.');
+  const std::size_t last = token.rfind('.');
+  if (first == std::string_view::npos || first == last) {
+    return Error{Code::kJwsMalformed, "not a JWT in compact form"};
+  }
+  ZTM_ASSIGN_OR_RETURN(Bytes payload, Base64UrlDecode(token.substr(first + 1, last - first - 1)));
+  return json::ParseObject(AsString(payload));
+}
+
+}  // namespace ztm::demo
