@@ -193,6 +193,14 @@ const char* CodeName(Code code) {
       return "insufficient_user_authentication";
     case Code::kRateLimited:
       return "rate_limited";
+    case Code::kRequestPathAmbiguous:
+      return "request_path_ambiguous";
+    case Code::kMisdirectedRequest:
+      return "misdirected_request";
+    case Code::kSessionRevoked:
+      return "session_revoked";
+    case Code::kServerBusy:
+      return "server_busy";
   }
   return "unknown";
 }

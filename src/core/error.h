@@ -104,7 +104,7 @@ enum class Code : std::uint16_t {
   kStoreNotFound,
 
   // Gateway: token-signing keys
-  kMasterKeyInvalid,  // the master key file is unreadable, of the wrong size or too open
+  kMasterKeyInvalid,       // the master key file is unreadable, of the wrong size or too open
   kSigningKeyUnavailable,  // no usable token-signing key (unknown kid, unsealing failed)
 
   // Gateway: OAuth token endpoint (RFC 6749 §5.2)
@@ -134,6 +134,10 @@ enum class Code : std::uint16_t {
   kMethodNotAllowed,
   kInsufficientUserAuthentication,  // RFC 9470: the route needs another acr
   kRateLimited,
+  kRequestPathAmbiguous,  // a path the upstream may resolve differently ("//", ";", dot segments)
+  kMisdirectedRequest,    // the Host is not one of listen.public_origins (RFC 9110 §15.5.20)
+  kSessionRevoked,        // the access token's refresh family was revoked (logout, reuse)
+  kServerBusy,            // every password-verification worker is busy: retry later
 
   // Gateway: HTTP transport
   kHttpListenFailed,    // cannot bind or listen on the configured address

@@ -24,6 +24,7 @@
 
 #include "core/text.h"
 #include "server/http/upstream.h"
+#include "server/verify/client_request.h"
 
 namespace ztm::server {
 namespace {
@@ -35,6 +36,8 @@ constexpr std::size_t kMaxConfigBytes = 1024 * 1024;
 // Enough for every API's path rules; bounds the per-request route match.
 constexpr std::size_t kMaxRoutes = 1000;
 constexpr std::size_t kMaxOidcIssuers = 32;
+// Names one deployment is reached by (apex, www, api, a few ports); more is a mistake.
+constexpr std::size_t kMaxPublicOrigins = 32;
 // Methods per route: the registered HTTP methods number under 40; a rule listing more is
 // a mistake.
 constexpr std::size_t kMaxMethodsPerRoute = 16;
@@ -343,9 +346,10 @@ Status ParseTls(const YAML::Node& node, const std::string& path, const fs::path&
 }
 
 Status ParseListen(const YAML::Node& node, const fs::path& base_dir, ListenConfig& listen) {
-  ZTM_ASSIGN_OR_RETURN(
-      MapReader reader,
-      MapReader::Create(node, "listen", {"address", "port", "threads", "allow_plaintext", "tls"}));
+  ZTM_ASSIGN_OR_RETURN(MapReader reader,
+                       MapReader::Create(node, "listen",
+                                         {"address", "port", "threads", "allow_plaintext", "tls",
+                                          "public_origins"}));
   ZTM_RETURN_IF_ERROR(reader.String("address", listen.address));
   in6_addr scratch{};
   if (::inet_pton(AF_INET, listen.address.c_str(), &scratch) != 1 &&
@@ -358,6 +362,32 @@ Status ParseListen(const YAML::Node& node, const fs::path& base_dir, ListenConfi
   ZTM_RETURN_IF_ERROR(reader.Integer("port", listen.port, 0, 65535));
   ZTM_RETURN_IF_ERROR(reader.Integer("threads", listen.threads, 0, kMaxThreads));
   ZTM_RETURN_IF_ERROR(reader.Bool("allow_plaintext", listen.allow_plaintext));
+  if (reader.Has("public_origins")) {
+    ZTM_ASSIGN_OR_RETURN(YAML::Node origins, reader.Sequence("public_origins", kMaxPublicOrigins));
+    for (std::size_t i = 0; i < origins.size(); ++i) {
+      const std::string item_path = Indexed(reader.PathOf("public_origins"), i);
+      const YAML::Node item = std::as_const(origins)[i];
+      if (!item.IsScalar() || (item.Tag() != "?" && item.Tag() != "!") ||
+          item.Scalar().size() > kMaxStringBytes) {
+        return ConfigError(item_path, "expected an origin such as https://api.example.com");
+      }
+      auto origin = NormalizeOrigin(item.Scalar());
+      if (!origin.ok()) {
+        return ConfigError(item_path, "\"" + ForMessage(item.Scalar()) +
+                                          "\" is not an origin such as https://api.example.com "
+                                          "or https://10.0.0.5:8443");
+      }
+      if (std::find(listen.public_origins.begin(), listen.public_origins.end(), *origin) !=
+          listen.public_origins.end()) {
+        return ConfigError(item_path, "duplicate origin " + *origin);
+      }
+      listen.public_origins.push_back(std::move(*origin));
+    }
+    if (listen.public_origins.empty()) {
+      return ConfigError(reader.PathOf("public_origins"),
+                         "must not be empty (omit it to accept any Host)");
+    }
+  }
   if (reader.Has("tls")) {
     TlsConfig tls;
     ZTM_RETURN_IF_ERROR(ParseTls(reader.Get("tls"), reader.PathOf("tls"), base_dir, tls));
@@ -543,18 +573,27 @@ Status ParseRoute(const YAML::Node& node, const std::string& path, RoutePolicy& 
   ZTM_RETURN_IF_ERROR(reader.Bool("require_dpop", route.require_dpop));
   ZTM_RETURN_IF_ERROR(reader.Bool("require_signature", route.require_signature));
   ZTM_RETURN_IF_ERROR(reader.OptionalString("required_acr", route.required_acr));
+  // The acr is a claim of the access token: it means nothing without the token.
+  if (route.required_acr && !route.require_token) {
+    return ConfigError(reader.PathOf("required_acr"),
+                       "needs require_token (acr is a claim of the access token)");
+  }
   if (!route.require_token && !route.require_dpop && !route.require_signature) {
     return ConfigError(path, "every check is off: set public_route: true to say so explicitly");
   }
-  // A DPoP proof is checked against the access token's cnf.jkt and ath (RFC 9449 §4.3),
-  // and the acr is a claim of that token: neither means anything without the token.
+  // A DPoP proof is checked against the access token's cnf.jkt and ath (RFC 9449 §4.3): it
+  // means nothing without the token.
   if (route.require_dpop && !route.require_token) {
     return ConfigError(reader.PathOf("require_dpop"),
                        "needs require_token (the proof is bound to the access token)");
   }
-  if (route.required_acr && !route.require_token) {
-    return ConfigError(reader.PathOf("required_acr"),
-                       "needs require_token (acr is a claim of the access token)");
+  // An RFC 9421 signature is checked against the device key named by the access token:
+  // without the token there is no key to check it with, so the rule would demand a
+  // signature nothing verifies.
+  if (route.require_signature && !route.require_token) {
+    return ConfigError(reader.PathOf("require_signature"),
+                       "needs require_token (the signature is checked with the device key the "
+                       "access token names)");
   }
   return OkStatus();
 }

@@ -28,6 +28,11 @@ struct ListenConfig {
   std::optional<TlsConfig> tls;
   bool allow_plaintext = false;
   int threads = 0;  // 0: one per core
+  // The origins clients reach the gateway at ("https://api.example.com", "https://h:8443"),
+  // normalized (lowercase, default port dropped). When set, a request whose Host (and, in
+  // auth_request mode, X-Forwarded-Proto / X-Forwarded-Host) names another origin is refused
+  // with 421: DPoP htu and RFC 9421 @target-uri then bind the origin, not only the path.
+  std::vector<std::string> public_origins;
 };
 
 struct StorageConfig {

@@ -501,18 +501,44 @@ TEST_F(ConfigTest, ChecksRoutes) {
             "config: routes[0].require_dpop: needs require_token (the proof is bound to the "
             "access token)");
   EXPECT_EQ(ErrorOf(route("{path_prefix: /p/, require_token: false, require_dpop: false, "
-                          "required_acr: x}")),
+                          "require_signature: false, required_acr: x}")),
             "config: routes[0].required_acr: needs require_token (acr is a claim of the access "
             "token)");
   EXPECT_EQ(ErrorOf(Minimal("routes:\n  - {path_prefix: /a/}\n  - {path_prefix: /a/}\n")),
             "config: routes[1].path_prefix: same prefix as routes[0] (merge the two rules)");
   EXPECT_EQ(ErrorOf(Minimal("routes: []\n")),
             "config: routes: must not be empty (omit it for one \"/\" route with every check)");
-  // A signature-only route (device key, no token) is a valid explicit choice.
-  auto config =
-      Load(route("{path_prefix: /telemetry/, require_token: false, require_dpop: false}"));
+  // A signature without a token: the verifier finds the device key through the token, so a
+  // request without one would pass unsigned. The contradiction is refused at load.
+  EXPECT_EQ(ErrorOf(route("{path_prefix: /telemetry/, require_token: false, require_dpop: "
+                          "false}")),
+            "config: routes[0].require_signature: needs require_token (the signature is checked "
+            "with the device key the access token names)");
+}
+
+TEST_F(ConfigTest, PublicOrigins) {
+  auto with_origins = [](const std::string& list) {
+    return "listen: {allow_plaintext: true, public_origins: " + list +
+           "}\ntokens: {issuer: i, audience: a}\nmode: auth_request\n";
+  };
+  auto config = Load(with_origins(
+      R"(["HTTPS://Api.Example.com:443", "https://10.0.0.5:8443", "http://[::1]:8080"])"));
   ASSERT_TRUE(config.ok()) << config.error().message;
-  EXPECT_TRUE(config->routes[0].require_signature);
+  EXPECT_EQ(config->listen.public_origins,
+            (std::vector<std::string>{"https://api.example.com", "https://10.0.0.5:8443",
+                                      "http://[::1]:8080"}));
+  for (const std::string bad :
+       {"api.example.com", "https://api.example.com/", "https://api.example.com/v1",
+        "https://user@api.example.com", "https://api.example.com:0", "https://api.example.com:x",
+        "https://api.example.com:", "ftp://api.example.com", "https://", "https://[::1"}) {
+    EXPECT_NE(ErrorOf(with_origins("[\"" + bad + "\"]")).find("listen.public_origins[0]: \""),
+              std::string::npos)
+        << bad;
+  }
+  EXPECT_EQ(ErrorOf(with_origins("[]")),
+            "config: listen.public_origins: must not be empty (omit it to accept any Host)");
+  EXPECT_EQ(ErrorOf(with_origins(R"(["https://a.test", "https://A.test:443"])")),
+            "config: listen.public_origins[1]: duplicate origin https://a.test");
 }
 
 TEST_F(ConfigTest, ChecksListenAddressAndDocumentShape) {

@@ -121,6 +121,12 @@ int Serve(const ztm::server::GatewayConfig& config, JsonLogger& logger) {
   auto server = http::HttpServer::Create(std::move(options), (*gateway)->handler());
   if (!server.ok()) return Fail(logger, "cannot listen", server.error());
   (*server)->Start();
+  if (config.listen.public_origins.empty()) {
+    logger.Warn(
+        "listen.public_origins is not set: any Host is accepted, so DPoP htu and "
+        "RFC 9421 @target-uri bind only the path of a request, not the server it was "
+        "made for");
+  }
   logger.Info("listening", {{"address", config.listen.address},
                             {"port", static_cast<int>((*server)->port())},
                             {"tls", config.listen.tls.has_value() ? "on" : "off"},

@@ -56,6 +56,17 @@ bool RateLimiter::Allow(std::string_view key) {
   return true;
 }
 
+bool RateLimiter::WouldAllow(std::string_view key) const {
+  if (key.empty() || key.size() > kMaxRateLimitKeyBytes) return false;
+  const double now = clock_();
+  std::lock_guard lock(mutex_);
+  auto found = index_.find(key);
+  if (found == index_.end()) return true;  // a new key starts with a full bucket
+  const Bucket& bucket = *found->second;
+  const double elapsed = std::max(0.0, now - bucket.updated_at);
+  return std::min(options_.burst, bucket.tokens + elapsed * options_.rate) >= 1;
+}
+
 std::size_t RateLimiter::size() const {
   std::lock_guard lock(mutex_);
   return lru_.size();

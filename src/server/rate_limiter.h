@@ -49,6 +49,10 @@ class RateLimiter {
   // is empty. An empty key or one longer than kMaxRateLimitKeyBytes is refused (false).
   bool Allow(std::string_view key);
 
+  // Returns whether Allow(key) would return true now, without taking a token: for limits that
+  // count only failures (check first, Allow() after a failure).
+  bool WouldAllow(std::string_view key) const;
+
   // The number of keys currently tracked (at most `capacity`).
   std::size_t size() const;
 

@@ -124,9 +124,14 @@ class GatewayE2E : public ::testing::Test {
   static std::string Db() { return dir_->File("gateway.db"); }
 
   static void WriteConfig() {
+    // A fixed port, chosen now, so that public_origins can name it.
+    port_ = FreePort();
     std::string config = R"(listen:
   address: 127.0.0.1
-  port: 0
+  port: )" + std::to_string(port_) +
+                         R"(
+  public_origins: ["https://localhost:)" +
+                         std::to_string(port_) + R"("]
   threads: 2
   tls:
     certificate_file: server.pem
@@ -148,6 +153,13 @@ mode: reverse_proxy
 upstream:
   url: http://127.0.0.1:)" +
                          std::to_string(upstream_->port()) + R"(
+routes:
+  - path_prefix: /admin/
+    methods: [GET]
+    required_acr: "urn:ztm:acr:step-up"
+  - path_prefix: /public/
+    public_route: true
+  - path_prefix: /
 limits:
   max_header_bytes: 8192
   per_ip_rate: 1000
@@ -165,7 +177,7 @@ log_level: info
     ASSERT_TRUE(line.has_value()) << gateway_->Output();
     std::smatch match;
     ASSERT_TRUE(std::regex_search(*line, match, std::regex("\"port\":([0-9]+)"))) << *line;
-    port_ = static_cast<std::uint16_t>(std::stoi(match[1]));
+    EXPECT_EQ(std::stoi(match[1]), port_) << *line;
   }
 
   static int StopGateway() {
@@ -298,10 +310,14 @@ log_level: info
   }
 
   // Asserts a refused call: status, WWW-Authenticate error (if any), and no upstream request.
+  // `error`, when given, is the JSON body's "error" code.
   static void ExpectRefused(const HttpsResponse& response, int status,
-                            const std::string& www_authenticate_error,
-                            std::size_t upstream_before) {
+                            const std::string& www_authenticate_error, std::size_t upstream_before,
+                            const std::string& error = "") {
     EXPECT_EQ(response.status, status) << response.body;
+    if (!error.empty()) {
+      EXPECT_EQ(Str(JsonBody(response), "error"), error) << response.body;
+    }
     if (!www_authenticate_error.empty()) {
       auto challenge = response.Header("www-authenticate");
       ASSERT_TRUE(challenge.has_value()) << response.body;
@@ -353,6 +369,100 @@ TEST_F(GatewayE2E, SignedDpopBoundCallReachesTheUpstreamWithIdentityHeaders) {
       << seen;
   EXPECT_EQ(seen.find("mallory"), std::string::npos) << "incoming X-ZTM-* must be stripped";
   EXPECT_NE(seen.find(R"("body": "{\"item\":42,\"quantity\":1}")"), std::string::npos) << seen;
+}
+
+TEST_F(GatewayE2E, PathTricksCannotDodgeTheAdminRoute) {
+  Device device = NewSignedInDevice();
+  std::size_t before = upstream_->Requests().size();
+  // The route itself: the password session's acr is not step-up.
+  HttpsResponse direct = Call(device, {.method = "GET", .target = "/admin/x", .body = ""});
+  ExpectRefused(direct, 403, "insufficient_user_authentication", before);
+  // Paths the upstream (or a framework behind it) would resolve to /admin/x: merged slashes,
+  // Tomcat/Spring path parameters ("..;"), encoded dot segments. Each is refused whether it
+  // is signed for or sent bare, and the upstream never sees one.
+  for (const std::string target :
+       {"//admin/x", "/public/..;/admin/x", "/public/%2e%2e;/admin/x", "/%2e%2e/admin/x",
+        "/public//admin/x", "/public/../admin/x", "/admin;x=1/x", "/public/.%3B/admin/x"}) {
+    HttpsResponse signed_call = Call(device, {.method = "GET", .target = target, .body = ""});
+    ExpectRefused(signed_call, 400, "", before);
+    EXPECT_EQ(Str(JsonBody(signed_call), "error"), "request_path_ambiguous") << target;
+    HttpsResponse bare = Send({"GET", target, {}, ""});
+    ExpectRefused(bare, 400, "", before);
+    EXPECT_EQ(Str(JsonBody(bare), "error"), "request_path_ambiguous") << target;
+  }
+  // The public route still works, and the upstream gets the normalized path.
+  ASSERT_EQ(Send({"GET", "/public/%6Cogo.png?v=1", {}, ""}).status, 200);
+  auto requests = upstream_->Requests();
+  ASSERT_EQ(requests.size(), before + 1);
+  EXPECT_NE(requests.back().find(R"("path": "/public/logo.png?v=1")"), std::string::npos)
+      << requests.back();
+}
+
+TEST_F(GatewayE2E, IdentityHeadersWithUnderscoresAreDropped) {
+  Device device = NewSignedInDevice();
+  const std::vector<std::pair<std::string, std::string>> spoofed = {
+      {"X_ZTM_Subject", "mallory"},
+      {"x_ztm_acr", "urn:ztm:acr:step-up"},
+      {"X-ZTM_Device", "mallory-device"},
+      {"X-ZTM-Subject", "mallory"}};
+  std::size_t before = upstream_->Requests().size();
+  ASSERT_EQ(Call(device, {.extra_headers = spoofed}).status, 200);
+  HttpsResponse open = Send({"GET", "/public/readme", spoofed, ""});
+  ASSERT_EQ(open.status, 200) << open.body;
+  auto requests = upstream_->Requests();
+  ASSERT_EQ(requests.size(), before + 2);
+  for (std::size_t i = before; i < requests.size(); ++i) {
+    const std::string& seen = requests[i];
+    EXPECT_EQ(seen.find("mallory"), std::string::npos) << seen;
+    EXPECT_EQ(seen.find("x_ztm"), std::string::npos) << seen;
+    EXPECT_EQ(seen.find("x-ztm_"), std::string::npos) << seen;
+    EXPECT_EQ(seen.find("step-up"), std::string::npos) << seen;
+  }
+  EXPECT_NE(requests[before].find(R"(["x-ztm-subject", "alice"])"), std::string::npos);
+  EXPECT_EQ(requests[before + 1].find("x-ztm-subject"), std::string::npos);
+}
+
+TEST_F(GatewayE2E, RequestForAnotherOriginIsRefused) {
+  Device device = NewSignedInDevice();
+  std::size_t before = upstream_->Requests().size();
+  // A proof and a signature made for https://other.example, replayed here with that Host.
+  HttpsRequest request;
+  request.method = "GET";
+  request.target = "/api/orders";
+  request.headers = {{"host", "other.example"}, {"authorization", "DPoP " + device.access_token}};
+  dpop::ProofInput input;
+  input.htm = "GET";
+  input.htu = "https://other.example/api/orders";
+  input.iat = Now();
+  input.access_token = device.access_token;
+  request.headers.push_back({"dpop", dpop::CreateProof(device.key, input).value()});
+  httpsig::HttpRequest message;
+  message.method = "GET";
+  message.target = "/api/orders";
+  message.authority = "other.example";
+  for (const auto& [name, value] : request.headers) {
+    ASSERT_TRUE(message.fields.Add(name, value).ok());
+  }
+  httpsig::SignatureParameters params;
+  params.components = {httpsig::Component("@method"), httpsig::Component("@target-uri"),
+                       httpsig::Component("authorization")};
+  params.created = Now();
+  params.nonce = Base64UrlEncode(crypto::RandomBytes(16));
+  params.keyid = device.device_id;
+  auto signer =
+      httpsig::HttpSigner::Create(httpsig::HttpSigAlgorithm::kEcdsaP256Sha256, device.key).value();
+  auto fields = signer.Sign(message, "sig1", params).value();
+  request.headers.push_back({"signature-input", fields.signature_input});
+  request.headers.push_back({"signature", fields.signature});
+  HttpsResponse response = Send(request);
+  ExpectRefused(response, 421, "", before);
+  EXPECT_EQ(Str(JsonBody(response), "error"), "misdirected_request");
+  // The same Host on the token endpoint and on a bare request.
+  HttpsResponse token = Send({"POST", "/v1/challenge", {{"host", "other.example"}}, ""});
+  EXPECT_EQ(token.status, 421) << token.body;
+  ExpectRefused(Send({"GET", "/public/x", {{"host", "other.example"}}, ""}), 421, "", before);
+  // The configured origin still works (Host: localhost:<port>).
+  EXPECT_EQ(Call(device).status, 200);
 }
 
 TEST_F(GatewayE2E, RequestWithoutTokenIsRefused) {
@@ -423,7 +533,7 @@ TEST_F(GatewayE2E, ReplayedRequestIsRefused) {
   ASSERT_EQ(Call(device, {.signature_nonce = "replay-nonce-1"}).status, 200);
   std::size_t before = upstream_->Requests().size();
   HttpsResponse replay = Call(device, {.signature_nonce = "replay-nonce-1"});
-  ExpectRefused(replay, 401, "", before);
+  ExpectRefused(replay, 401, "invalid_request", before, "request_replayed");
 }
 
 TEST_F(GatewayE2E, TamperedBodyIsRefused) {
@@ -439,13 +549,26 @@ TEST_F(GatewayE2E, TamperedBodyIsRefused) {
 TEST_F(GatewayE2E, TamperedPathIsRefused) {
   Device device = NewSignedInDevice();
   std::size_t before = upstream_->Requests().size();
-  ExpectRefused(Call(device, {.send_target_instead = "/api/transfers"}), 401, "", before);
+  // The DPoP proof's htu names the signed path, so the proof check refuses it first.
+  ExpectRefused(Call(device, {.send_target_instead = "/api/transfers"}), 401, "invalid_dpop_proof",
+                before, "dpop_proof_invalid");
+}
+
+TEST_F(GatewayE2E, TamperedQueryIsRefused) {
+  Device device = NewSignedInDevice();
+  std::size_t before = upstream_->Requests().size();
+  // RFC 9449 §4.2: htu excludes the query, so only the RFC 9421 signature (over @target-uri)
+  // catches a changed query.
+  ExpectRefused(Call(device, {.target = "/api/orders?amount=1",
+                              .send_target_instead = "/api/orders?amount=1000"}),
+                401, "invalid_request", before, "request_signature_invalid");
 }
 
 TEST_F(GatewayE2E, UnsignedRequestIsRefused) {
   Device device = NewSignedInDevice();
   std::size_t before = upstream_->Requests().size();
-  ExpectRefused(Call(device, {.sign = false}), 401, "", before);
+  ExpectRefused(Call(device, {.sign = false}), 401, "invalid_request", before,
+                "request_signature_missing");
 }
 
 TEST_F(GatewayE2E, RefreshRotatesAndReuseRevokesTheWholeFamily) {
@@ -467,6 +590,38 @@ TEST_F(GatewayE2E, RefreshRotatesAndReuseRevokesTheWholeFamily) {
 
   CommandResult audit = RunCommand({ZTM_CLI_PATH, "audit", "tail", "--db", Db(), "-n", "200"});
   EXPECT_NE(audit.out.find("refresh_reuse"), std::string::npos) << audit.out;
+}
+
+TEST_F(GatewayE2E, AccessTokenStopsWorkingAfterRefreshReuse) {
+  Device device = NewSignedInDevice();
+  ASSERT_EQ(Call(device).status, 200);
+  HttpsResponse first = Refresh(device, device.refresh_token);
+  ASSERT_EQ(first.status, 200) << first.body;
+  Device rotated = device;
+  rotated.access_token = Str(JsonBody(first), "access_token");
+  ASSERT_EQ(Call(rotated).status, 200);
+  // Reuse of the old refresh token revokes the family: every access token of the session,
+  // the old and the rotated one, is refused from the next call on, not at its exp.
+  ASSERT_EQ(Refresh(device, device.refresh_token).status, 400);
+  std::size_t before = upstream_->Requests().size();
+  for (const Device* holder : {&device, &rotated}) {
+    HttpsResponse response = Call(*holder);
+    ExpectRefused(response, 401, "invalid_token", before);
+    EXPECT_EQ(Str(JsonBody(response), "error"), "session_revoked");
+  }
+}
+
+TEST_F(GatewayE2E, AccessTokenStopsWorkingAfterLogout) {
+  Device device = NewSignedInDevice();
+  Device other = NewSignedInDevice();  // another session of the same user
+  ASSERT_EQ(Call(device).status, 200);
+  HttpsResponse logout = Call(device, {.target = "/v1/logout", .body = ""});
+  ASSERT_EQ(logout.status, 204) << logout.body;
+  std::size_t before = upstream_->Requests().size();
+  HttpsResponse response = Call(device);
+  ExpectRefused(response, 401, "invalid_token", before);
+  EXPECT_EQ(Str(JsonBody(response), "error"), "session_revoked");
+  EXPECT_EQ(Call(other).status, 200);  // only the session that logged out ends
 }
 
 TEST_F(GatewayE2E, RefreshNeedsAProofByTheDeviceKey) {
@@ -515,7 +670,9 @@ TEST_F(GatewayE2E, RevokedDeviceIsRefused) {
   Device device = NewSignedInDevice();
   ASSERT_EQ(Call(device).status, 200);
   CommandResult revoked =
-      RunCommand({ZTM_CLI_PATH, "devices", "revoke", device.device_id, "--db", Db()});
+      // "--": a base64url device id may start with '-' (1 in 64), which CLI11 would read as
+      // an option.
+      RunCommand({ZTM_CLI_PATH, "devices", "revoke", "--db", Db(), "--", device.device_id});
   ASSERT_EQ(revoked.exit_code, 0) << revoked.err;
   std::size_t before = upstream_->Requests().size();
   ExpectRefused(Call(device), 403, "", before);

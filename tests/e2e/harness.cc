@@ -212,6 +212,13 @@ std::optional<std::string> HttpsResponse::Header(const std::string& name) const 
   return it->second;
 }
 
+std::uint16_t FreePort() {
+  asio::io_context io;
+  asio::ip::tcp::acceptor acceptor(io,
+                                   asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  return acceptor.local_endpoint().port();
+}
+
 HttpsResponse Send(std::uint16_t port, const std::string& ca_file, const HttpsRequest& request) {
   asio::io_context io;
   asio::ssl::context tls(asio::ssl::context::tls_client);
@@ -231,7 +238,9 @@ HttpsResponse Send(std::uint16_t port, const std::string& ca_file, const HttpsRe
   req.method_string(request.method);
   req.target(request.target);
   req.version(11);
-  req.set(bhttp::field::host, "localhost:" + std::to_string(port));
+  bool own_host = false;
+  for (const auto& [name, value] : request.headers) own_host |= beast::iequals(name, "host");
+  if (!own_host) req.set(bhttp::field::host, "localhost:" + std::to_string(port));
   for (const auto& [name, value] : request.headers) req.insert(name, value);
   req.body() = request.body;
   if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {

@@ -95,9 +95,13 @@ struct HttpsResponse {
 struct HttpsRequest {
   std::string method = "GET";
   std::string target = "/";
-  std::vector<std::pair<std::string, std::string>> headers;  // Host is added
+  std::vector<std::pair<std::string, std::string>> headers;  // Host is added unless given
   std::string body;
 };
+
+// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then released), for a
+// server whose configuration must name its port before it starts.
+std::uint16_t FreePort();
 
 // One request over a new TLS connection to 127.0.0.1:port, verifying the server certificate
 // against `ca_file` and the name "localhost". Throws std::runtime_error on transport errors.

@@ -35,9 +35,14 @@ Shape VerificationShape(Code code) {
       return {401, "invalid_request"};
     case Code::kInsufficientUserAuthentication:
       return {403, "insufficient_user_authentication"};  // RFC 9470 §3
+    case Code::kSessionRevoked:
+      return {401, "invalid_token"};
     case Code::kContentDigestMismatch:
     case Code::kHttpMessageMalformed:
+    case Code::kRequestPathAmbiguous:
       return {400, ""};
+    case Code::kMisdirectedRequest:
+      return {421, ""};  // RFC 9110 §15.5.20
     case Code::kDeviceRevoked:
       return {403, ""};
     case Code::kMethodNotAllowed:
@@ -154,6 +159,7 @@ http::Response OAuthErrorResponse(const Error& error, std::string_view dpop_nonc
       break;
     case Code::kReplayCacheFull:
     case Code::kStoreUnavailable:
+    case Code::kServerBusy:
       response = JsonError(503, "temporarily_unavailable", "");
       response.headers.emplace_back("retry-after", "1");
       break;

@@ -13,6 +13,7 @@
 #include "server/verify/dpop_nonce.h"
 #include "server/verify/replay_cache.h"
 #include "server/verify/request_verifier.h"
+#include "server/work_queue.h"
 
 namespace ztm::server {
 
@@ -34,6 +35,9 @@ struct Gateway::Parts {
   std::unique_ptr<http::UpstreamClient> upstream;
   std::unique_ptr<GatewayContext> context;
   std::unique_ptr<GatewayHandler> handler;
+  std::unique_ptr<RateLimiter> login_failures;
+  // Last: destroyed first, so its queued tasks finish while the context they use still exists.
+  std::unique_ptr<BoundedWorkQueue> password_workers;
 };
 
 Gateway::Gateway(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
@@ -86,9 +90,9 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(const GatewayConfig& config, Ga
   verifier_options.dpop_window_seconds = verification.dpop_window_seconds;
   verifier_options.clock_skew_seconds = verification.clock_skew_seconds;
   verifier_options.require_dpop_nonce = verification.require_dpop_nonce;
-  ZTM_ASSIGN_OR_RETURN(parts->verifier,
-                       RequestVerifier::Create(*parts->access_tokens, store, *parts->replay_cache,
-                                               &*parts->nonces, verifier_options));
+  ZTM_ASSIGN_OR_RETURN(parts->verifier, RequestVerifier::Create(*parts->access_tokens, store, store,
+                                                                *parts->replay_cache,
+                                                                &*parts->nonces, verifier_options));
 
   const LimitsConfig& limits = config.limits;
   ZTM_ASSIGN_OR_RETURN(parts->per_ip, RateLimiter::Create({limits.per_ip_rate, limits.per_ip_burst,
@@ -96,6 +100,11 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(const GatewayConfig& config, Ga
   ZTM_ASSIGN_OR_RETURN(parts->per_device,
                        RateLimiter::Create({limits.per_device_rate, limits.per_device_burst,
                                             limits.rate_table_capacity}));
+  ZTM_ASSIGN_OR_RETURN(parts->login_failures,
+                       RateLimiter::Create({1.0 / kLoginFailureRefillSeconds, kLoginFailureBurst,
+                                            limits.rate_table_capacity}));
+  ZTM_ASSIGN_OR_RETURN(parts->password_workers,
+                       BoundedWorkQueue::Create(kPasswordWorkers, kPasswordQueueCapacity));
   ZTM_ASSIGN_OR_RETURN(parts->metrics,
                        GatewayMetrics::Create(parts->registry, *parts->replay_cache));
 
@@ -112,11 +121,27 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(const GatewayConfig& config, Ga
     }
   }
 
-  parts->context.reset(new GatewayContext{
-      config, store, clock, logger, parts->registry, *parts->metrics, *parts->key_ring,
-      *parts->access_tokens, *parts->tokens, *parts->id_tokens, parts->attestation,
-      *parts->replay_cache, *parts->nonces, *parts->token_dpop, *parts->verifier, *parts->per_ip,
-      *parts->per_device, parts->audit_limiter, parts->upstream.get()});
+  parts->context.reset(new GatewayContext{config,
+                                          store,
+                                          clock,
+                                          logger,
+                                          parts->registry,
+                                          *parts->metrics,
+                                          *parts->key_ring,
+                                          *parts->access_tokens,
+                                          *parts->tokens,
+                                          *parts->id_tokens,
+                                          parts->attestation,
+                                          *parts->replay_cache,
+                                          *parts->nonces,
+                                          *parts->token_dpop,
+                                          *parts->verifier,
+                                          *parts->per_ip,
+                                          *parts->per_device,
+                                          parts->audit_limiter,
+                                          parts->upstream.get(),
+                                          *parts->login_failures,
+                                          *parts->password_workers});
   parts->handler = std::make_unique<GatewayHandler>(*parts->context);
   return std::unique_ptr<Gateway>(new Gateway(std::move(parts)));
 }

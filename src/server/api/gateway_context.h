@@ -19,8 +19,22 @@
 #include "server/verify/dpop_nonce.h"
 #include "server/verify/replay_cache.h"
 #include "server/verify/request_verifier.h"
+#include "server/work_queue.h"
 
 namespace ztm::server {
+
+// Failed password logins allowed per username and per device before 429: 5 at once, then one
+// every 12 s (5 per minute), which stops online guessing (NIST SP 800-63B §5.2.2 allows at
+// most 100 consecutive failures) and costs a user who mistypes a few times nothing.
+inline constexpr double kLoginFailureBurst = 5;
+inline constexpr double kLoginFailureRefillSeconds = 12;
+// Password verifications run on this many dedicated threads: 2 × 64 MiB of Argon2id memory at
+// most, leaving the IO threads free; kMaxConcurrentPasswordHashes (4) still bounds the
+// process, including the CLI.
+inline constexpr int kPasswordWorkers = 2;
+// Password grants waiting for a worker: 16 × ~100 ms / 2 workers ≈ 0.8 s worst wait; past it a
+// client is better told 503 + Retry-After than kept waiting.
+inline constexpr std::size_t kPasswordQueueCapacity = 16;
 
 struct GatewayContext {
   const GatewayConfig& config;
@@ -44,6 +58,11 @@ struct GatewayContext {
   RateLimiter& per_device;
   AuditLimiter& audit_limiter;
   http::UpstreamClient* upstream;  // null in auth_request mode
+  // Failed password logins per username and per device (kLoginFailureBurst, then one per
+  // kLoginFailureRefillSeconds): checked with WouldAllow, spent on each failure.
+  RateLimiter& login_failures;
+  // Runs password grants (Argon2id, ~100 ms each) off the IO threads.
+  BoundedWorkQueue& password_workers;
 
   // Appends an audit event; a failure is logged, never returned (audit must not break the
   // request path).

@@ -2,10 +2,12 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include <boost/json/object.hpp>
 
 #include "server/api/errors.h"
+#include "server/api/form.h"
 #include "server/api/gateway.h"
 #include "server/api/registration.h"
 #include "server/api/token_endpoint.h"
@@ -37,6 +39,18 @@ bool IsZtmHeader(std::string_view name) {
     if (c != kPrefix[i]) return false;
   }
   return true;
+}
+
+// nginx's default (underscores_in_headers off): CGI, WSGI, Rack and PHP map both "X-ZTM-Subject"
+// and "X_ZTM_Subject" to HTTP_X_ZTM_SUBJECT, so a field named with '_' could forge an identity
+// header past the x-ztm-* filter. No standard field has one; all are dropped on arrival.
+bool HasUnderscore(std::string_view name) { return name.find('_') != std::string_view::npos; }
+
+// A token request whose grant_type is "password" (an unparsable body is not: HandleToken
+// answers it inline).
+bool IsPasswordGrant(const http::Request& request) {
+  auto form = FormParameters::Parse(request.body);
+  return form.ok() && form->Get("grant_type") == std::optional<std::string_view>("password");
 }
 
 const RoutePolicy& LogoutPolicy() {
@@ -91,6 +105,7 @@ void GatewayHandler::Handle(http::Request request, http::Respond respond) {
   exchange->path = request.target.substr(0, request.target.find('?'));
   exchange->peer = request.peer_address;
   exchange->respond = std::move(respond);
+  std::erase_if(request.headers, [](const auto& field) { return HasUnderscore(field.first); });
   const std::int64_t now = context_.clock.NowSeconds();
   context_.key_ring.ReloadIfDue(now);
 
@@ -113,6 +128,17 @@ void GatewayHandler::Handle(http::Request request, http::Respond respond) {
     return Complete(*exchange,
                     VerificationErrorResponse(Error{Code::kRateLimited, "too many requests"},
                                               DefaultRoutePolicy(), ""));
+  }
+  // DPoP htu and RFC 9421 @target-uri carry the Host the client sent: only an origin this
+  // gateway serves binds a proof or signature to it (health checks and scrapes use any name).
+  if (path != "/healthz" && path != "/metrics") {
+    if (Status origin =
+            CheckPublicOrigin(request, context_.config.mode, context_.config.listen.public_origins);
+        !origin.ok()) {
+      context_.metrics.verification_failures->Increment({FailureReason(origin.code())});
+      return Complete(*exchange,
+                      VerificationErrorResponse(origin.error(), DefaultRoutePolicy(), ""));
+    }
   }
   if (!own) return Protected(std::move(request), exchange);
 
@@ -147,6 +173,7 @@ void GatewayHandler::Handle(http::Request request, http::Respond respond) {
   } else if (path == "/v1/devices") {
     response = HandleRegisterDevice(context_, request);
   } else if (path == "/v1/token") {
+    if (IsPasswordGrant(request)) return PasswordToken(std::move(request), exchange);
     response = HandleToken(context_, request);
   } else if (path == "/v1/revoke") {
     response = HandleRevoke(context_, request);
@@ -154,6 +181,21 @@ void GatewayHandler::Handle(http::Request request, http::Respond respond) {
     response = Logout(request, *exchange);
   }
   Complete(*exchange, std::move(response));
+}
+
+void GatewayHandler::PasswordToken(http::Request request, std::shared_ptr<Exchange> exchange) {
+  // Argon2id takes ~100 ms and 64 MiB: it runs on the password workers, never on an IO thread,
+  // and a full queue is answered at once (503 + Retry-After) instead of queued without bound.
+  auto shared = std::make_shared<http::Request>(std::move(request));
+  const GatewayHandler* self = this;
+  const bool queued = context_.password_workers.TrySubmit([self, shared, exchange] {
+    self->Complete(*exchange, HandleToken(self->context_, *shared));
+  });
+  if (!queued) {
+    context_.metrics.rate_limited->Increment({"password_workers"});
+    Complete(*exchange,
+             OAuthErrorResponse(Error{Code::kServerBusy, "password checks are busy"}, ""));
+  }
 }
 
 http::Response GatewayHandler::Logout(const http::Request& request, Exchange& exchange) {
@@ -241,14 +283,16 @@ void GatewayHandler::Protected(http::Request request, std::shared_ptr<Exchange> 
   }
   http::Request forward;
   forward.method = std::move(request.method);
-  forward.target = std::move(request.target);
+  // The normalized path the policy matched (plus the query), never the raw target.
+  forward.target = client->forward_target;
   forward.body = std::move(request.body);
   forward.peer_address = request.peer_address;
   forward.tls = request.tls;
   forward.client_certificate_pem = std::move(request.client_certificate_pem);
   for (auto& [name, value] : request.headers) {
-    // The upstream trusts x-ztm-* from the gateway only: a client's own are dropped.
-    if (IsZtmHeader(name)) continue;
+    // The upstream trusts x-ztm-* from the gateway only: a client's own are dropped (and any
+    // name with '_' was dropped on arrival).
+    if (IsZtmHeader(name) || HasUnderscore(name)) continue;
     forward.headers.emplace_back(std::move(name), std::move(value));
   }
   for (auto& header : identity) forward.headers.push_back(std::move(header));

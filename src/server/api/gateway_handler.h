@@ -4,6 +4,8 @@
 // logged as one JSON line without query strings, tokens or proofs.
 #pragma once
 
+#include <memory>
+
 #include "server/api/gateway_context.h"
 #include "server/http/message.h"
 
@@ -19,6 +21,7 @@ class GatewayHandler final : public http::RequestHandler {
  private:
   struct Exchange;
   void Protected(http::Request request, std::shared_ptr<Exchange> exchange);
+  void PasswordToken(http::Request request, std::shared_ptr<Exchange> exchange);
   http::Response Logout(const http::Request& request, Exchange& exchange);
   void Complete(Exchange& exchange, http::Response response) const;
 

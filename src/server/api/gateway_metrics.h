@@ -2,10 +2,10 @@
 //   ztm_requests_total{route,status}              every answered request
 //   ztm_request_duration_seconds{route}           latency, DefaultLatencyBuckets()
 //   ztm_verification_failures_total{reason}       per failing check (api/errors.h FailureReason)
-//   ztm_rate_limited_total{scope}                 429s, scope "ip" or "device"
-//   ztm_transport_refusals_total{event}           refusals by the HTTP layer (431, 413, 408, 400,
-//   TLS) ztm_tokens_issued_total{grant}                access tokens issued, by grant type
-//   ztm_replay_cache_entries                      the replay cache's size
+//   ztm_rate_limited_total{scope}                 429s/503s, scope "ip", "device" or
+//   "password_workers" ztm_transport_refusals_total{event}           refusals by the HTTP layer
+//   (431, 413, 408, 400, TLS) ztm_tokens_issued_total{grant}                access tokens issued,
+//   by grant type ztm_replay_cache_entries                      the replay cache's size
 #pragma once
 
 #include <memory>

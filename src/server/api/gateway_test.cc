@@ -6,6 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <condition_variable>
+#include <future>
+
 #include <cstdio>
 #include <fstream>
 #include <mutex>
@@ -15,6 +19,7 @@
 
 #include "core/json.h"
 #include "server/api/form.h"
+#include "server/api/gateway_context.h"
 #include "server/password.h"
 #include "server/testing/gateway_test_support.h"
 
@@ -119,12 +124,17 @@ class GatewayTest : public ::testing::Test {
                                     std::move(upstream)));
   }
 
+  // Sends `request` and waits for its answer (password grants are answered from a worker).
   http::Response Send(http::Request request) {
-    std::optional<http::Response> answer;
-    gateway_->handler().Handle(
-        std::move(request), [&answer](http::Response response) { answer = std::move(response); });
-    if (!answer) throw std::runtime_error("no response");
-    return std::move(*answer);
+    auto answer = std::make_shared<std::promise<http::Response>>();
+    auto future = answer->get_future();
+    gateway_->handler().Handle(std::move(request), [answer](http::Response response) {
+      answer->set_value(std::move(response));
+    });
+    if (future.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+      throw std::runtime_error("no response");
+    }
+    return future.get();
   }
 
   std::string Challenge() {
@@ -540,6 +550,18 @@ TEST_F(GatewayTest, RoutePoliciesFromTheConfig) {
   http::Response dots =
       Send(Api(device_, device_id, session.access_token, "GET", "/public/../v1/admin/users"));
   EXPECT_EQ(dots.status, 400);
+  // Paths an upstream would resolve to /v1/admin/… (merged slashes, Tomcat/Spring "..;") are
+  // refused before any route is matched, signed or not.
+  for (const std::string target :
+       {"//v1/admin/users", "/public/..;/v1/admin/users", "/public/%2e%2e;/v1/admin/users",
+        "/public//v1/admin/users", "/%2e%2e/v1/admin/users"}) {
+    http::Response refused = Send(Api(device_, device_id, session.access_token, "GET", target));
+    EXPECT_EQ(refused.status, 400) << target;
+    EXPECT_EQ(StringOf(BodyOf(refused), "error"), "request_path_ambiguous") << target;
+    http::Response anonymous_refused = Send(MakeRequest("GET", target));
+    EXPECT_EQ(anonymous_refused.status, 400) << target;
+  }
+  EXPECT_TRUE(upstream_->requests().empty());
   // A public route needs nothing, and gets no identity headers.
   http::Request anonymous =
       MakeRequest("GET", "/public/logo.png", "", {{"x-ztm-subject", "admin"}});
@@ -547,6 +569,155 @@ TEST_F(GatewayTest, RoutePoliciesFromTheConfig) {
   auto forwarded = upstream_->requests();
   ASSERT_EQ(forwarded.size(), 1u);
   for (const auto& header : forwarded[0].headers) EXPECT_NE(header.first, "x-ztm-subject");
+  // The upstream gets the path the policy matched, not the raw target.
+  EXPECT_EQ(Send(MakeRequest("GET", "/public/%6Cogo.png?v=%2F1")).status, 200);
+  forwarded = upstream_->requests();
+  ASSERT_EQ(forwarded.size(), 2u);
+  EXPECT_EQ(forwarded[1].target, "/public/logo.png?v=%2F1");
+}
+
+TEST_F(GatewayTest, FailedLoginsAreLimitedPerUserAndPerDevice) {
+  Start();
+  const std::string device_id = Register(device_);
+  for (int i = 0; i < 5; ++i) {
+    http::Response wrong = PasswordLogin(device_, device_id, "wrong password " + std::to_string(i));
+    EXPECT_EQ(wrong.status, 400) << i;
+    EXPECT_EQ(StringOf(BodyOf(wrong), "error"), "invalid_grant");
+  }
+  // The sixth attempt is refused before any password is checked, even the right one...
+  http::Response limited = PasswordLogin(device_, device_id);
+  EXPECT_EQ(limited.status, 429) << limited.body;
+  EXPECT_EQ(StringOf(BodyOf(limited), "error"), "rate_limited");
+  EXPECT_TRUE(HeaderOf(limited, "retry-after").has_value());
+  // ...and from another device too: the limit is per username.
+  TestDevice other;
+  const std::string other_id = Register(other);
+  EXPECT_EQ(PasswordLogin(other, other_id).status, 429);
+  // The device that guessed is limited for every username.
+  Must(store_->AddUser({"bob", Must(HashPassword(Secret(AsBytes(kPassword)))), kTestNow}));
+  EXPECT_EQ(PasswordLogin(device_, device_id, kPassword, "bob").status, 429);
+  // Another user on another device is unaffected.
+  EXPECT_EQ(PasswordLogin(other, other_id, kPassword, "bob").status, 200);
+}
+
+TEST_F(GatewayTest, PasswordFloodNeverBlocksOtherRequests) {
+  Start();
+  const std::string device_id = Register(device_);
+  // Many password logins at once: Handle() returns at once for each (the Argon2id work is on
+  // the password workers), the excess past the queue is refused with 503, and /healthz is
+  // answered while they run.
+  constexpr int kLogins = 40;
+  std::mutex mutex;
+  std::condition_variable done;
+  std::vector<int> statuses;
+  std::vector<std::optional<std::string>> retry_afters;
+  const auto started = std::chrono::steady_clock::now();
+  for (int i = 0; i < kLogins; ++i) {
+    http::Request login = TokenRequest(device_, {{"grant_type", "password"},
+                                                 {"username", "alice"},
+                                                 {"password", kPassword},
+                                                 {"device_id", device_id}});
+    gateway_->handler().Handle(std::move(login), [&](http::Response response) {
+      std::lock_guard lock(mutex);
+      statuses.push_back(response.status);
+      if (response.status == 503) {
+        retry_afters.push_back(HeaderOf(response, "retry-after"));
+        EXPECT_EQ(StringOf(BodyOf(response), "error"), "temporarily_unavailable");
+      }
+      done.notify_all();
+    });
+  }
+  const auto submitted = std::chrono::steady_clock::now();
+  http::Response health = Send(MakeRequest("GET", "/healthz"));
+  const auto answered = std::chrono::steady_clock::now();
+  EXPECT_EQ(health.status, 200);
+  // 40 Argon2id computations take seconds; submitting them and answering /healthz must not.
+  EXPECT_LT(answered - started, std::chrono::milliseconds(500));
+  EXPECT_LT(answered - submitted, std::chrono::milliseconds(100));
+  {
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(done.wait_for(lock, std::chrono::seconds(60), [&] {
+      return statuses.size() == static_cast<std::size_t>(kLogins);
+    }));
+  }
+  const auto count = [&](int status) {
+    return std::count(statuses.begin(), statuses.end(), status);
+  };
+  EXPECT_GT(count(200), 0);
+  EXPECT_GT(count(503), 0);
+  EXPECT_EQ(count(200) + count(503), kLogins);
+  EXPECT_LE(count(200), static_cast<long>(kPasswordQueueCapacity + kPasswordWorkers));
+  for (const auto& retry_after : retry_afters) EXPECT_EQ(retry_after, "1");
+  EXPECT_LE(PeakConcurrentPasswordHashes(), kMaxConcurrentPasswordHashes);
+}
+
+TEST_F(GatewayTest, PublicOriginsRefuseRequestsForAnotherHost) {
+  config_.listen.public_origins = {"https://gw.test"};
+  Start();
+  const std::string device_id = Register(device_);
+  Session session = Login(device_, device_id);
+  EXPECT_EQ(Send(Api(device_, device_id, session.access_token)).status, 200);
+  // A proof and signature made for https://other.example/v1/orders, replayed here with its
+  // own Host: valid for that server, refused by this one.
+  http::Request elsewhere = Api(device_, device_id, session.access_token);
+  SetHeader(elsewhere, "host", "other.example");
+  SetHeader(
+      elsewhere, "dpop",
+      device_.Proof("GET", "https://other.example/v1/orders", kTestNow, session.access_token));
+  testing::SignRequest(elsewhere, device_, device_id, kTestNow);
+  http::Response refused = Send(elsewhere);
+  EXPECT_EQ(refused.status, 421) << refused.body;
+  EXPECT_EQ(StringOf(BodyOf(refused), "error"), "misdirected_request");
+  http::Request token = TokenRequest(device_, {{"grant_type", "password"},
+                                               {"username", "alice"},
+                                               {"password", kPassword},
+                                               {"device_id", device_id}});
+  SetHeader(token, "host", "other.example");
+  EXPECT_EQ(Send(token).status, 421);
+  EXPECT_EQ(upstream_->requests().size(), 1u);
+  // Health checks and scrapes reach the gateway by any name.
+  http::Request health = MakeRequest("GET", "/healthz");
+  SetHeader(health, "host", "10.0.0.7:8443");
+  EXPECT_EQ(Send(health).status, 200);
+}
+
+TEST_F(GatewayTest, HeadersWithUnderscoresNeverReachTheUpstream) {
+  RoutePolicy open;
+  open.path_prefix = "/public/";
+  open.public_route = true;
+  open.require_token = open.require_dpop = open.require_signature = false;
+  config_.routes = {open};
+  Start();
+  const std::string device_id = Register(device_);
+  Session session = Login(device_, device_id);
+  // CGI/WSGI/Rack/PHP turn X_ZTM_Subject into HTTP_X_ZTM_SUBJECT, as they do X-ZTM-Subject.
+  const std::vector<std::pair<std::string, std::string>> spoofed = {
+      {"x_ztm_subject", "admin"},
+      {"X_ZTM_Acr", "mfa"},
+      {"x-ztm_device", "spoofed"},
+      {"x_forwarded_for", "10.0.0.1"}};
+  http::Request call = Api(device_, device_id, session.access_token);
+  for (const auto& field : spoofed) call.headers.push_back(field);
+  EXPECT_EQ(Send(call).status, 200);
+  http::Request anonymous = MakeRequest("GET", "/public/logo.png");
+  for (const auto& field : spoofed) anonymous.headers.push_back(field);
+  EXPECT_EQ(Send(anonymous).status, 200);
+  auto forwarded = upstream_->requests();
+  ASSERT_EQ(forwarded.size(), 2u);
+  for (const http::Request& seen : forwarded) {
+    std::vector<std::string> subjects;
+    for (const auto& [name, value] : seen.headers) {
+      EXPECT_EQ(name.find('_'), std::string::npos) << name;
+      EXPECT_NE(value, "admin");
+      EXPECT_NE(value, "spoofed");
+      if (name == "x-ztm-subject") subjects.push_back(value);
+    }
+    if (&seen == &forwarded[0]) {
+      EXPECT_EQ(subjects, std::vector<std::string>{"alice"});
+    } else {
+      EXPECT_TRUE(subjects.empty());
+    }
+  }
 }
 
 TEST_F(GatewayTest, ServerNoncesWhenRequired) {

@@ -63,7 +63,11 @@ Result<std::string> RegisterDevice(const GatewayContext& context, const http::Re
                        verifier->Verify(evidence, challenge, *public_key, now));
 
   DeviceRecord device;
-  device.device_id = Base64UrlEncode(crypto::RandomBytes(kDeviceIdBytes));
+  // Draw again when the id would start with '-' (1 in 64): operators pass ids to the `ztm`
+  // command line, where a leading '-' reads as an option.
+  do {
+    device.device_id = Base64UrlEncode(crypto::RandomBytes(kDeviceIdBytes));
+  } while (device.device_id.front() == '-');
   ZTM_ASSIGN_OR_RETURN(boost::json::object stored_jwk, attested.public_key().ToPublicObject());
   device.public_jwk = json::Serialize(stored_jwk);
   device.jkt = attested.public_key().Thumbprint();

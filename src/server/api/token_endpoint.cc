@@ -118,6 +118,19 @@ Result<TokenGrant> PasswordGrant(const GatewayContext& context, const FormParame
   ZTM_ASSIGN_OR_RETURN(std::string_view password, form.Required("password"));
   ZTM_ASSIGN_OR_RETURN(std::string_view device_id, form.Required("device_id"));
   if (username.size() > kMaxUsernameBytes) return InvalidGrant("invalid username or password");
+  // Online guessing: failures are counted per username and per device (an IP limit alone
+  // does not stop a botnet); past the limit no password is checked at all.
+  const std::string user_key = "user\x1f" + std::string(username);
+  const std::string device_key = "device\x1f" + std::string(device_id);
+  if (!context.login_failures.WouldAllow(user_key) ||
+      !context.login_failures.WouldAllow(device_key)) {
+    return Error{Code::kRateLimited, "too many failed logins; retry later"};
+  }
+  auto failed = [&] {
+    (void)context.login_failures.Allow(user_key);
+    (void)context.login_failures.Allow(device_key);
+    return InvalidGrant("invalid username or password");
+  };
 
   // The device first: it costs a lookup, where the password costs an Argon2id computation.
   ZTM_ASSIGN_OR_RETURN(DeviceRecord device, ProvingDevice(context, device_id, proof));
@@ -127,11 +140,9 @@ Result<TokenGrant> PasswordGrant(const GatewayContext& context, const FormParame
   if (!user) {
     // Same cost as a wrong password, so timing does not reveal which users exist.
     VerifyPasswordForUnknownUser();
-    return InvalidGrant("invalid username or password");
+    return failed();
   }
-  if (!VerifyPassword(secret, user->password_hash)) {
-    return InvalidGrant("invalid username or password");
-  }
+  if (!VerifyPassword(secret, user->password_hash)) return failed();
   return context.tokens.StartSession(user->username, device, std::string(kPasswordAcr), now, now);
 }
 

@@ -804,6 +804,18 @@ Result<std::optional<TokenFamily>> SqliteStore::FindFamilyByToken(ByteView token
   return std::optional<TokenFamily>(ReadFamily(find));
 }
 
+Result<std::optional<TokenFamily>> SqliteStore::FindFamily(std::string_view family_id) {
+  ZTM_RETURN_IF_ERROR(CheckText(family_id, kMaxStoredIdentifierBytes, "family_id"));
+  std::lock_guard lock(mutex_);
+  ZTM_ASSIGN_OR_RETURN(
+      Statement find,
+      Prepare("SELECT family_id, subject, device_id, jkt, acr, auth_time, created_at, "
+              "expires_at, revoked_at, revoked_reason FROM token_families WHERE family_id = ?1"));
+  ZTM_ASSIGN_OR_RETURN(bool row, find.Bind(1, family_id).Step());
+  if (!row) return std::optional<TokenFamily>();
+  return std::optional<TokenFamily>(ReadFamily(find));
+}
+
 Status SqliteStore::RevokeFamily(std::string_view family_id, std::int64_t now,
                                  std::string_view reason) {
   ZTM_RETURN_IF_ERROR(CheckText(family_id, kMaxStoredIdentifierBytes, "family_id"));

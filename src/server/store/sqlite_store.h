@@ -130,6 +130,7 @@ class SqliteStore final : public GatewayStore {
   Result<RefreshClaim> ClaimRefreshToken(ByteView presented_hash, ByteView successor_hash,
                                          std::int64_t now, RefreshGrace grace) override;
   Result<std::optional<TokenFamily>> FindFamilyByToken(ByteView token_hash) override;
+  Result<std::optional<TokenFamily>> FindFamily(std::string_view family_id) override;
   Status RevokeFamily(std::string_view family_id, std::int64_t now,
                       std::string_view reason) override;
 

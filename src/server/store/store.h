@@ -111,6 +111,8 @@ class TokenFamilyStore {
                                                  std::int64_t now, RefreshGrace grace) = 0;
   // Finds the family a refresh token belongs to without claiming it (revocation, RFC 7009).
   virtual Result<std::optional<TokenFamily>> FindFamilyByToken(ByteView token_hash) = 0;
+  // Finds a family by its id (the access token's "sid"): per-request session checks.
+  virtual Result<std::optional<TokenFamily>> FindFamily(std::string_view family_id) = 0;
   // Revokes the family (idempotent).
   virtual Status RevokeFamily(std::string_view family_id, std::int64_t now,
                               std::string_view reason) = 0;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -205,6 +206,36 @@ TEST_F(TokenServiceTest, ConcurrentRefreshesOfOneTokenMintOneSuccessor) {
   }
   for (auto& thread : threads) thread.join();
   EXPECT_EQ(successes.load(), 1);
+}
+
+TEST_F(TokenServiceTest, ConcurrentRefreshesWithGraceMintOneSuccessorAndBoundedRetries) {
+  constexpr int kMaxRetries = 2;
+  TokenService service = Service({5, kMaxRetries});
+  TokenGrant first = Start(service);
+  constexpr int kThreads = 64;
+  std::mutex mutex;
+  std::vector<std::string> successors;
+  std::vector<Code> refusals;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&] {
+      auto grant = service.Refresh(first.refresh_token, device_.jkt(), kTestNow + 60);
+      std::lock_guard lock(mutex);
+      if (grant.ok()) {
+        successors.push_back(grant->refresh_token);
+      } else {
+        refusals.push_back(grant.code());
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  // One rotation plus at most kMaxRetries grace retries, every one with the same successor;
+  // everything past the retry budget is refused.
+  ASSERT_EQ(successors.size(), static_cast<std::size_t>(1 + kMaxRetries));
+  for (const std::string& successor : successors) EXPECT_EQ(successor, successors[0]);
+  EXPECT_NE(successors[0], first.refresh_token);
+  ASSERT_EQ(refusals.size(), static_cast<std::size_t>(kThreads - 1 - kMaxRetries));
+  for (Code code : refusals) EXPECT_EQ(code, Code::kOAuthInvalidGrant);
 }
 
 TEST(RefreshTokenMinter, SuccessorIsDeterministicPerMasterKey) {

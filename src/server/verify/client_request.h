@@ -25,16 +25,33 @@ struct ClientRequest {
   // The path of `target` normalized for route matching (RFC 3986 §6.2.2: percent-encoded
   // unreserved characters decoded, other percent-encodings uppercased).
   std::string path;
+  // What the gateway forwards upstream: `path` (the path the route policy matched) followed by
+  // the original query, never the raw target, so the upstream serves what the policy checked.
+  std::string forward_target;
 };
 
 // Bound on the original target, the same as common servers' request-line limit.
 inline constexpr std::size_t kMaxTargetBytes = 8 * 1024;
 
 // Derives the client's request. Fails with kHttpMessageMalformed for a missing or repeated
-// Host (or X-Original-* field), a target that is not origin-form, malformed percent-encoding,
-// an encoded '/' or '\' (%2F, %5C) or a "." / ".." path segment: paths that the upstream might
-// resolve differently from the route matcher are refused rather than guessed.
+// Host (or X-Original-* field), a target that is not origin-form or malformed
+// percent-encoding; and with kRequestPathAmbiguous for an encoded '/' or '\' (%2F, %5C), a
+// "." / ".." segment (also percent-encoded), an empty segment ("//") or a ';' (also %3B): paths
+// that the upstream might resolve differently from the route matcher are refused rather than
+// guessed.
 Result<ClientRequest> ClientRequestOf(const http::Request& request, GatewayMode mode);
+
+// Normalizes an origin "scheme://host[:port]" (RFC 6454 §4; scheme https or http, host a DNS
+// name, IPv4 address or bracketed IPv6 literal, no userinfo, path, query or fragment):
+// lowercase, default port (443 / 80) dropped. Fails with kInvalidArgument otherwise.
+Result<std::string> NormalizeOrigin(std::string_view origin);
+
+// Checks that `request` was sent to one of `origins` (NormalizeOrigin outputs): the scheme
+// (TLS or, in auth_request mode, X-Forwarded-Proto) and the single Host value (and, in
+// auth_request mode, X-Forwarded-Host when present) must name one of them. Fails with
+// kMisdirectedRequest (RFC 9110 §15.5.20) otherwise. An empty `origins` accepts everything.
+Status CheckPublicOrigin(const http::Request& request, GatewayMode mode,
+                         std::span<const std::string> origins);
 
 // The policy for `path` (a ClientRequest::path): the route with the longest path_prefix that
 // is a prefix of `path`, or, when none matches, DefaultRoutePolicy().

@@ -42,18 +42,51 @@ TEST(ClientRequest, AuthRequestModeReadsTheFrontProxysHeaders) {
 }
 
 TEST(ClientRequest, AmbiguousRequestsAreRefused) {
-  const std::vector<std::string> bad_targets = {
-      "/public/../admin", "/a/./b", "/a/%2e%2e/b", "/a/%2E/b",         "/a%2Fb", "/a%5cb",
-      "/a/%zz",           "/a/%4",  "*",           "http://gw.test/x", "",       "/a b",
-      "/a#frag",          "/..",
+  const std::vector<std::string> malformed_targets = {
+      "/a/%zz", "/a/%4", "*", "http://gw.test/x", "", "/a b", "/a#frag",
   };
-  for (const std::string& target : bad_targets) {
+  for (const std::string& target : malformed_targets) {
     auto client = ClientRequestOf(MakeRequest("GET", target), GatewayMode::kReverseProxy);
     EXPECT_FALSE(client.ok()) << target;
     if (!client.ok()) {
-      EXPECT_EQ(client.code(), Code::kHttpMessageMalformed);
+      EXPECT_EQ(client.code(), Code::kHttpMessageMalformed) << target;
     }
   }
+  // Paths an upstream may resolve to another route than the one the gateway matched.
+  const std::vector<std::string> ambiguous_targets = {
+      "/public/../admin",
+      "/a/./b",
+      "/a/%2e%2e/b",
+      "/a/%2E/b",
+      "/a%2Fb",
+      "/a%5cb",
+      "/..",
+      "/%2e%2e/admin",
+      "//admin/x",
+      "/public//admin",
+      "/admin//",
+      "//",
+      "/public/..;/admin/secret",
+      "/public/%2e%2e;/admin/secret",
+      "/public/.;/admin",
+      "/admin;jsessionid=1/x",
+      "/admin/x;",
+      "/public/..%3B/admin",
+      "/public/..%3b/admin",
+  };
+  for (const std::string& target : ambiguous_targets) {
+    auto client = ClientRequestOf(MakeRequest("GET", target), GatewayMode::kReverseProxy);
+    EXPECT_FALSE(client.ok()) << target;
+    if (!client.ok()) {
+      EXPECT_EQ(client.code(), Code::kRequestPathAmbiguous) << target;
+    }
+  }
+  // The same holds for the original URI of an auth_request sub-request.
+  http::Request proxied_slashes =
+      MakeRequest("GET", "/_ztm/auth", "", {{"x-original-uri", "//admin/x"}});
+  auto proxied = ClientRequestOf(proxied_slashes, GatewayMode::kAuthRequest);
+  ASSERT_FALSE(proxied.ok());
+  EXPECT_EQ(proxied.code(), Code::kRequestPathAmbiguous);
   http::Request no_host = MakeRequest("GET", "/x");
   no_host.headers.clear();
   EXPECT_FALSE(ClientRequestOf(no_host, GatewayMode::kReverseProxy).ok());
@@ -93,6 +126,69 @@ TEST(RouteMatching, LongestPrefixWinsAndUnmatchedPathsGetEveryCheck) {
   EXPECT_TRUE(fallback.require_signature);
   EXPECT_FALSE(fallback.public_route);
   EXPECT_TRUE(fallback.methods.empty());
+}
+
+}  // namespace
+}  // namespace ztm::server
+
+namespace ztm::server {
+namespace {
+
+TEST(ClientRequest, ForwardTargetIsTheNormalizedPathAndTheOriginalQuery) {
+  auto client = ClientRequestOf(MakeRequest("GET", "/v1/%61dmin/a%2fb?x=%2F&y=1"),
+                                GatewayMode::kReverseProxy);
+  EXPECT_FALSE(client.ok());  // %2F in the path is refused
+  auto plain = ClientRequestOf(MakeRequest("GET", "/v1/%61dmin/%c3%a9?x=%2F&y=//"),
+                               GatewayMode::kReverseProxy);
+  ASSERT_TRUE(plain.ok()) << plain.error().message;
+  EXPECT_EQ(plain->target, "/v1/%61dmin/%c3%a9?x=%2F&y=//");
+  EXPECT_EQ(plain->path, "/v1/admin/%C3%A9");
+  EXPECT_EQ(plain->forward_target, "/v1/admin/%C3%A9?x=%2F&y=//");
+  auto root = ClientRequestOf(MakeRequest("GET", "/"), GatewayMode::kReverseProxy);
+  ASSERT_TRUE(root.ok());
+  EXPECT_EQ(root->forward_target, "/");
+  auto trailing = ClientRequestOf(MakeRequest("GET", "/admin/"), GatewayMode::kReverseProxy);
+  ASSERT_TRUE(trailing.ok());
+  EXPECT_EQ(trailing->forward_target, "/admin/");
+}
+
+}  // namespace
+}  // namespace ztm::server
+
+namespace ztm::server {
+namespace {
+
+TEST(ClientRequest, PublicOriginsRefuseOtherHosts) {
+  const std::vector<std::string> origins = {"https://gw.test", "https://gw.test:8443"};
+  auto check = [&](const http::Request& request, GatewayMode mode = GatewayMode::kReverseProxy) {
+    Status status = CheckPublicOrigin(request, mode, origins);
+    return status.ok() ? std::string("ok") : std::string(CodeName(status.code()));
+  };
+  EXPECT_EQ(check(testing::MakeRequest("GET", "/x")), "ok");  // Host: gw.test over TLS
+  http::Request port = testing::MakeRequest("GET", "/x");
+  testing::SetHeader(port, "host", "GW.test:8443");
+  EXPECT_EQ(check(port), "ok");
+  testing::SetHeader(port, "host", "gw.test:443");
+  EXPECT_EQ(check(port), "ok");
+  for (const std::string host :
+       {"other.example", "gw.test:9443", "gw.test.evil", "", "gw.test/x", "user@gw.test"}) {
+    http::Request other = testing::MakeRequest("GET", "/x");
+    testing::SetHeader(other, "host", host);
+    EXPECT_EQ(check(other), "misdirected_request") << host;
+  }
+  http::Request plaintext = testing::MakeRequest("GET", "/x");
+  plaintext.tls = false;  // http://gw.test is another origin
+  EXPECT_EQ(check(plaintext), "misdirected_request");
+  http::Request two_hosts = testing::MakeRequest("GET", "/x", "", {{"host", "gw.test"}});
+  EXPECT_EQ(check(two_hosts), "misdirected_request");
+  // auth_request: the front proxy's X-Forwarded-Proto / X-Forwarded-Host count too.
+  http::Request proxied = testing::MakeRequest(
+      "GET", "/_ztm/auth", "", {{"x-forwarded-proto", "https"}, {"x-forwarded-host", "evil.test"}});
+  proxied.tls = false;
+  EXPECT_EQ(check(proxied, GatewayMode::kAuthRequest), "misdirected_request");
+  testing::SetHeader(proxied, "x-forwarded-host", "gw.test");
+  EXPECT_EQ(check(proxied, GatewayMode::kAuthRequest), "ok");
+  EXPECT_TRUE(CheckPublicOrigin(plaintext, GatewayMode::kReverseProxy, {}).ok());
 }
 
 }  // namespace

@@ -79,8 +79,8 @@ Result<std::string_view> DpopAccessToken(std::string_view authorization) {
 }
 
 Result<std::unique_ptr<RequestVerifier>> RequestVerifier::Create(
-    const AccessTokenService& access_tokens, DeviceStore& devices, ReplayCache& replay_cache,
-    const DpopNonceService* nonces, RequestVerifierOptions options) {
+    const AccessTokenService& access_tokens, DeviceStore& devices, TokenFamilyStore& families,
+    ReplayCache& replay_cache, const DpopNonceService* nonces, RequestVerifierOptions options) {
   if (options.signature_window_seconds < 1 ||
       options.signature_window_seconds > kMaxWindowSeconds || options.dpop_window_seconds < 1 ||
       options.dpop_window_seconds > kMaxWindowSeconds) {
@@ -100,7 +100,7 @@ Result<std::unique_ptr<RequestVerifier>> RequestVerifier::Create(
   policy.require_nonce = false;
   ZTM_ASSIGN_OR_RETURN(dpop::DpopVerifier dpop_verifier, dpop::DpopVerifier::Create(policy));
   return std::unique_ptr<RequestVerifier>(new RequestVerifier(
-      access_tokens, devices, replay_cache, nonces, options, std::move(dpop_verifier)));
+      access_tokens, devices, families, replay_cache, nonces, options, std::move(dpop_verifier)));
 }
 
 Result<VerifiedRequest> RequestVerifier::Verify(const http::Request& request,
@@ -253,6 +253,13 @@ Result<VerifiedRequest> RequestVerifier::Verify(const http::Request& request,
 
   // 6. Device not revoked.
   if (device->revoked_at) return Error{Code::kDeviceRevoked, "the device is revoked"};
+  // 6b. Session not revoked: logout, refresh-token reuse or revocation ends the session's
+  // access tokens now, not at their exp. Read from the store on every request (an indexed
+  // primary-key lookup); a revocation is never cached as a live session.
+  ZTM_ASSIGN_OR_RETURN(std::optional<TokenFamily> family, families_.FindFamily(claims.session_id));
+  if (!family || family->revoked_at) {
+    return Error{Code::kSessionRevoked, "session revoked"};
+  }
 
   // 7. Route policy.
   if (!policy.methods.empty() && std::find(policy.methods.begin(), policy.methods.end(),

@@ -19,6 +19,9 @@
 //                      mode the body is absent: the verified value is handed to the upstream,
 //                      which must check it)      content_digest_mismatch
 //   6. device          not revoked           device_revoked
+//      session         the token's refresh family ("sid") exists and is not revoked (logout,
+//                      refresh-token reuse, RFC 7009 revocation)
+//                                            session_revoked (401, error="invalid_token")
 //   7. route policy    allowed methods, required acr
 //                                            method_not_allowed / insufficient_user_authentication
 //
@@ -91,11 +94,9 @@ class RequestVerifier {
  public:
   // `nonces` may be null only when options.require_dpop_nonce is false. Fails with
   // kInvalidArgument for windows outside 1..3600 s or a skew outside 0..600 s.
-  static Result<std::unique_ptr<RequestVerifier>> Create(const AccessTokenService& access_tokens,
-                                                         DeviceStore& devices,
-                                                         ReplayCache& replay_cache,
-                                                         const DpopNonceService* nonces,
-                                                         RequestVerifierOptions options);
+  static Result<std::unique_ptr<RequestVerifier>> Create(
+      const AccessTokenService& access_tokens, DeviceStore& devices, TokenFamilyStore& families,
+      ReplayCache& replay_cache, const DpopNonceService* nonces, RequestVerifierOptions options);
 
   // Runs the pipeline for `request`, sent by the client as `client`, under `policy`, at `now`.
   // Fails with the first failing check's code (see the file comment); store failures pass
@@ -105,10 +106,12 @@ class RequestVerifier {
 
  private:
   RequestVerifier(const AccessTokenService& access_tokens, DeviceStore& devices,
-                  ReplayCache& replay_cache, const DpopNonceService* nonces,
-                  RequestVerifierOptions options, dpop::DpopVerifier dpop_verifier)
+                  TokenFamilyStore& families, ReplayCache& replay_cache,
+                  const DpopNonceService* nonces, RequestVerifierOptions options,
+                  dpop::DpopVerifier dpop_verifier)
       : access_tokens_(access_tokens),
         devices_(devices),
+        families_(families),
         replay_cache_(replay_cache),
         nonces_(nonces),
         options_(options),
@@ -117,6 +120,7 @@ class RequestVerifier {
 
   const AccessTokenService& access_tokens_;
   DeviceStore& devices_;
+  TokenFamilyStore& families_;
   ReplayCache& replay_cache_;
   const DpopNonceService* nonces_;
   const RequestVerifierOptions options_;

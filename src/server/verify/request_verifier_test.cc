@@ -30,10 +30,20 @@ class RequestVerifierTest : public ::testing::Test {
     Must(store_->InsertDevice(device_a_.Record("device-a")));
     Must(store_->InsertDevice(device_b_.Record("device-b")));
     token_a_ = Issue("device-a", device_a_, kTestNow);
+    TokenFamily family;
+    family.family_id = "sid-1";
+    family.subject = "alice";
+    family.device_id = "device-a";
+    family.jkt = device_a_.jkt();
+    family.acr = "pwd";
+    family.auth_time = kTestNow;
+    family.created_at = kTestNow;
+    family.expires_at = kTestNow + 86'400;
+    Must(store_->CreateFamily(family, Bytes(32, 0x01)));
   }
 
   std::unique_ptr<RequestVerifier> MakeVerifier(RequestVerifierOptions options = {}) {
-    return Must(RequestVerifier::Create(access_, *store_, *replay_, &nonces_, options));
+    return Must(RequestVerifier::Create(access_, *store_, *store_, *replay_, &nonces_, options));
   }
   std::string Issue(const std::string& device_id, const TestDevice& device, std::int64_t now,
                     const std::string& acr = "pwd") {
@@ -348,7 +358,7 @@ TEST_F(RequestVerifierTest, RefusedRequestsDoNotFillTheReplayCache) {
 
 TEST_F(RequestVerifierTest, FullReplayCacheFailsClosed) {
   auto tiny = Must(InMemoryReplayCache::Create(1));
-  auto verifier = Must(RequestVerifier::Create(access_, *store_, *tiny, &nonces_, {}));
+  auto verifier = Must(RequestVerifier::Create(access_, *store_, *store_, *tiny, &nonces_, {}));
   auto full = Verify(Good(), policy_, *verifier);
   ASSERT_FALSE(full.ok());
   EXPECT_EQ(full.code(), Code::kReplayCacheFull);
@@ -499,6 +509,29 @@ TEST(DpopAccessToken, ParsesTheSchemeStrictly) {
     auto parsed = DpopAccessToken(bad);
     EXPECT_FALSE(parsed.ok()) << bad;
   }
+}
+
+}  // namespace
+}  // namespace ztm::server
+
+namespace ztm::server {
+namespace {
+
+TEST_F(RequestVerifierTest, RevokedOrUnknownSessionIsRefused) {
+  ASSERT_TRUE(Verify(Good()).ok());
+  // A token whose session the store does not know (forged sid, or a purged family).
+  token_a_ = Must(access_.Issue({"alice", "device-a", device_a_.jkt(), "pwd", kTestNow, "no-such"},
+                                kTestNow))
+                 .token;
+  auto unknown = Verify(Good());
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.code(), Code::kSessionRevoked);
+  // Logout / reuse / revocation: the family is revoked, its access tokens stop at once.
+  token_a_ = Issue("device-a", device_a_, kTestNow);
+  Must(store_->RevokeFamily("sid-1", kTestNow, "logout"));
+  auto revoked = Verify(Good());
+  ASSERT_FALSE(revoked.ok());
+  EXPECT_EQ(revoked.code(), Code::kSessionRevoked);
 }
 
 }  // namespace
