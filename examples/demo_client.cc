@@ -372,8 +372,8 @@ class Demo {
   void LogOut() {
     out_.Section("6. Sign in again, then log out",
                  {"Logout is a signed, DPoP-bound request like any API call; it revokes the",
-                  "session's refresh tokens. (The access token ends by itself: it is short-lived",
-                  "and bound to the device key.)"});
+                  "session: its refresh token and its access token stop working at once (the",
+                  "gateway checks the session of every request)."});
     if (!SignIn("login_again", "POST /v1/token  grant_type=password  (a new session)", false)) {
       return;
     }
@@ -390,6 +390,11 @@ class Demo {
     Try(Refusal("refresh_after_logout", "the refresh token of the logged-out session",
                 "invalid_grant", "logout revoked the session"),
         RefreshRequest(refresh_token_));
+    ApiCall after_logout;
+    after_logout.access_token = access_token_;
+    Try(Refusal("call_after_logout", "an API call with the logged-out session's access token",
+                "session_revoked", "the access token belongs to a revoked session"),
+        SignedApiCall(*key_, device_id_, client_.origin(), after_logout));
   }
 
   Result<HttpsRequest> RefreshRequest(const std::string& refresh_token) const {
