@@ -628,6 +628,14 @@ TEST_F(GatewayTest, PasswordFloodNeverBlocksOtherRequests) {
     });
   }
   const auto submitted = std::chrono::steady_clock::now();
+  // Logins that finished while the flood was still being submitted freed their queue slots
+  // (a loaded or sanitizer build submits slowly), so the bound below allows for them.
+  std::size_t finished_during_submission = 0;
+  {
+    std::lock_guard lock(mutex);
+    finished_during_submission =
+        static_cast<std::size_t>(std::count(statuses.begin(), statuses.end(), 200));
+  }
   http::Response health = Send(MakeRequest("GET", "/healthz"));
   const auto answered = std::chrono::steady_clock::now();
   EXPECT_EQ(health.status, 200);
@@ -646,7 +654,8 @@ TEST_F(GatewayTest, PasswordFloodNeverBlocksOtherRequests) {
   EXPECT_GT(count(200), 0);
   EXPECT_GT(count(503), 0);
   EXPECT_EQ(count(200) + count(503), kLogins);
-  EXPECT_LE(count(200), static_cast<long>(kPasswordQueueCapacity + kPasswordWorkers));
+  EXPECT_LE(count(200), static_cast<long>(kPasswordQueueCapacity + kPasswordWorkers +
+                                          finished_during_submission));
   for (const auto& retry_after : retry_afters) EXPECT_EQ(retry_after, "1");
   EXPECT_LE(PeakConcurrentPasswordHashes(), kMaxConcurrentPasswordHashes);
 }
