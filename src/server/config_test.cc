@@ -269,7 +269,7 @@ TEST_F(ConfigTest, FullExampleInDocsLoads) {
   auto config = Load(doc.substr(start + 8, end - start - 8));
   ASSERT_TRUE(config.ok()) << config.error().message;
   EXPECT_EQ(config->routes.size(), 3u);
-  EXPECT_EQ(config->oidc_issuers.size(), 2u);
+  EXPECT_EQ(config->oidc_issuers.size(), 1u);
 }
 
 TEST_F(ConfigTest, RefusesUnknownAndDuplicateKeys) {
