@@ -39,6 +39,15 @@ void AddAllCommands(CLI::App& app, Outcome& outcome);
 #define ZTM_CLI_COMMANDS(order, fn) \
   static const ::ztm::cli::CommandRegistration ztm_cli_registration_##fn(order, fn)
 
+// Inside a verb's callback: evaluates `expr` (a Result) into `name`, or on error prints the
+// one-line reason, sets `outcome.exit_code` to kExitInvalid and returns from the callback.
+#define ZTM_CLI_TRY(outcome, name, expr)      \
+  auto name = (expr);                         \
+  if (!name.ok()) {                           \
+    (outcome).exit_code = Fail(name.error()); \
+    return;                                   \
+  }
+
 // Prints "ztm: <message>" on stderr and returns kExitInvalid.
 int Fail(const Error& error);
 int Fail(const std::string& message);

@@ -48,16 +48,8 @@ void AddDpopCommands(CLI::App& app, Outcome& outcome) {
   CLI::Option* v_jkt = verify->add_option("--jkt", v->jkt, "the access token's cnf.jkt");
   CLI::Option* v_now = verify->add_option("--now", v->now, "Unix time (default: now)");
   verify->callback([v, v_token, v_nonce, v_jkt, v_now, &outcome] {
-    auto verifier = dpop::DpopVerifier::Create(dpop::DpopPolicy{});
-    if (!verifier.ok()) {
-      outcome.exit_code = Fail(verifier.error());
-      return;
-    }
-    auto input = ReadStdin();
-    if (!input.ok()) {
-      outcome.exit_code = Fail(input.error());
-      return;
-    }
+    ZTM_CLI_TRY(outcome, verifier, dpop::DpopVerifier::Create(dpop::DpopPolicy{}));
+    ZTM_CLI_TRY(outcome, input, ReadStdin());
     dpop::DpopRequestContext context;
     if (v_token->count() > 0) context.access_token = v->access_token;
     if (v_nonce->count() > 0) context.expected_nonce = v->nonce;
@@ -66,12 +58,9 @@ void AddDpopCommands(CLI::App& app, Outcome& outcome) {
     // it opts out of the key binding visibly rather than refusing.
     const bool unbound = context.access_token && !context.expected_jkt;
     context.allow_unbound_access_token = unbound;
-    auto verified = verifier->Verify(TrimTrailingNewline(std::move(input).value()), v->htm, v->htu,
-                                     context, FixedClock(NowOrSystem(v_now, v->now)));
-    if (!verified.ok()) {
-      outcome.exit_code = Fail(verified.error());
-      return;
-    }
+    ZTM_CLI_TRY(outcome, verified,
+                verifier->Verify(TrimTrailingNewline(std::move(input).value()), v->htm, v->htu,
+                                 context, FixedClock(NowOrSystem(v_now, v->now))));
     if (unbound) {
       std::fprintf(stderr, "warning: --jkt not given; proof key not checked against the token\n");
     }
@@ -92,16 +81,8 @@ void AddDpopCommands(CLI::App& app, Outcome& outcome) {
   create->add_option("--jti", c->jti, "proof identifier (default: 128 random bits)");
   CLI::Option* c_now = create->add_option("--now", c->now, "iat as Unix time (default: now)");
   create->callback([c, c_token, c_nonce, c_now, &outcome] {
-    auto text = ReadFile(c->jwk_file);
-    if (!text.ok()) {
-      outcome.exit_code = Fail(text.error());
-      return;
-    }
-    auto key = jose::ParsePrivateJwk(*text);
-    if (!key.ok()) {
-      outcome.exit_code = Fail(key.error());
-      return;
-    }
+    ZTM_CLI_TRY(outcome, text, ReadFile(c->jwk_file));
+    ZTM_CLI_TRY(outcome, key, jose::ParsePrivateJwk(*text));
     if (key->private_key() == nullptr) {
       outcome.exit_code = Fail("dpop: --jwk must be an EC P-256 or OKP Ed25519 private key");
       return;
@@ -113,11 +94,7 @@ void AddDpopCommands(CLI::App& app, Outcome& outcome) {
     input.jti = c->jti;
     if (c_token->count() > 0) input.access_token = c->access_token;
     if (c_nonce->count() > 0) input.nonce = c->nonce;
-    auto proof = dpop::CreateProof(*key->private_key(), input);
-    if (!proof.ok()) {
-      outcome.exit_code = Fail(proof.error());
-      return;
-    }
+    ZTM_CLI_TRY(outcome, proof, dpop::CreateProof(*key->private_key(), input));
     std::printf("%s\n", proof->c_str());
     outcome.exit_code = kExitOk;
   });

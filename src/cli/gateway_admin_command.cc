@@ -147,21 +147,9 @@ void AddUsersCommands(CLI::App& app, Outcome& outcome) {
       outcome.exit_code = Fail(valid.error());
       return;
     }
-    auto password = ReadPassword(*add_name);
-    if (!password.ok()) {
-      outcome.exit_code = Fail(password.error());
-      return;
-    }
-    auto store = SqliteStore::Open(*add_db, StoreOpenMode::kCreateIfMissing);
-    if (!store.ok()) {
-      outcome.exit_code = Fail(store.error());
-      return;
-    }
-    auto hash = server::HashPassword(*password);
-    if (!hash.ok()) {
-      outcome.exit_code = Fail(hash.error());
-      return;
-    }
+    ZTM_CLI_TRY(outcome, password, ReadPassword(*add_name));
+    ZTM_CLI_TRY(outcome, store, SqliteStore::Open(*add_db, StoreOpenMode::kCreateIfMissing));
+    ZTM_CLI_TRY(outcome, hash, server::HashPassword(*password));
     auto added = (*store)->AddUser({*add_name, *hash, SystemClock::Instance().NowSeconds()});
     if (!added.ok()) {
       outcome.exit_code = added.code() == Code::kStoreConflict
@@ -187,11 +175,7 @@ void AddUsersCommands(CLI::App& app, Outcome& outcome) {
   remove->add_option("USERNAME", *remove_name, "the user to remove")->required();
   auto remove_db = AddDbOption(remove);
   remove->callback([remove_name, remove_db, &outcome] {
-    auto store = SqliteStore::Open(*remove_db, StoreOpenMode::kMustExist);
-    if (!store.ok()) {
-      outcome.exit_code = Fail(store.error());
-      return;
-    }
+    ZTM_CLI_TRY(outcome, store, SqliteStore::Open(*remove_db, StoreOpenMode::kMustExist));
     auto removed = (*store)->RemoveUser(*remove_name);
     if (!removed.ok()) {
       outcome.exit_code = removed.code() == Code::kStoreNotFound
@@ -214,16 +198,8 @@ void AddUsersCommands(CLI::App& app, Outcome& outcome) {
       users->add_subcommand("list", "List the users, one per line: USERNAME CREATED (ISO 8601)");
   auto list_db = AddDbOption(list);
   list->callback([list_db, &outcome] {
-    auto store = SqliteStore::Open(*list_db, StoreOpenMode::kMustExist);
-    if (!store.ok()) {
-      outcome.exit_code = Fail(store.error());
-      return;
-    }
-    auto all = (*store)->ListUsers();
-    if (!all.ok()) {
-      outcome.exit_code = Fail(all.error());
-      return;
-    }
+    ZTM_CLI_TRY(outcome, store, SqliteStore::Open(*list_db, StoreOpenMode::kMustExist));
+    ZTM_CLI_TRY(outcome, all, (*store)->ListUsers());
     for (const auto& user : *all)
       PrintLine(Printable(user.username) + " " + IsoTime(user.created_at));
     outcome.exit_code = kExitOk;
@@ -240,16 +216,8 @@ void AddDevicesCommands(CLI::App& app, Outcome& outcome) {
       "\"active\" or \"revoked:<time>\"");
   auto list_db = AddDbOption(list);
   list->callback([list_db, &outcome] {
-    auto store = SqliteStore::Open(*list_db, StoreOpenMode::kMustExist);
-    if (!store.ok()) {
-      outcome.exit_code = Fail(store.error());
-      return;
-    }
-    auto all = (*store)->ListDevices();
-    if (!all.ok()) {
-      outcome.exit_code = Fail(all.error());
-      return;
-    }
+    ZTM_CLI_TRY(outcome, store, SqliteStore::Open(*list_db, StoreOpenMode::kMustExist));
+    ZTM_CLI_TRY(outcome, all, (*store)->ListDevices());
     for (const auto& device : *all) {
       std::string status =
           device.revoked_at ? "revoked:" + IsoTime(*device.revoked_at) : std::string("active");
@@ -267,16 +235,8 @@ void AddDevicesCommands(CLI::App& app, Outcome& outcome) {
   revoke->add_option("DEVICE_ID", *device_id, "the device to revoke")->required();
   auto revoke_db = AddDbOption(revoke);
   revoke->callback([device_id, revoke_db, &outcome] {
-    auto store = SqliteStore::Open(*revoke_db, StoreOpenMode::kMustExist);
-    if (!store.ok()) {
-      outcome.exit_code = Fail(store.error());
-      return;
-    }
-    auto found = (*store)->FindDevice(*device_id);
-    if (!found.ok()) {
-      outcome.exit_code = Fail(found.error());
-      return;
-    }
+    ZTM_CLI_TRY(outcome, store, SqliteStore::Open(*revoke_db, StoreOpenMode::kMustExist));
+    ZTM_CLI_TRY(outcome, found, (*store)->FindDevice(*device_id));
     if (!found->has_value()) {
       outcome.exit_code = Fail("no such device " + Printable(*device_id));
       return;
@@ -317,16 +277,8 @@ void AddAuditCommands(CLI::App& app, Outcome& outcome) {
       ->check(CLI::Range(std::size_t{1}, server::kMaxAuditTail))
       ->capture_default_str();
   tail->callback([db, count, &outcome] {
-    auto store = SqliteStore::Open(*db, StoreOpenMode::kMustExist);
-    if (!store.ok()) {
-      outcome.exit_code = Fail(store.error());
-      return;
-    }
-    auto events = (*store)->TailAudit(*count);
-    if (!events.ok()) {
-      outcome.exit_code = Fail(events.error());
-      return;
-    }
+    ZTM_CLI_TRY(outcome, store, SqliteStore::Open(*db, StoreOpenMode::kMustExist));
+    ZTM_CLI_TRY(outcome, events, (*store)->TailAudit(*count));
     for (const auto& event : *events) {
       PrintLine(IsoTime(event.time) + " " + Printable(event.type) + " " + Printable(event.subject) +
                 " " + Printable(event.device_id) + " " +

@@ -66,22 +66,11 @@ void AddGatewayKeysCommands(CLI::App& app, Outcome& outcome) {
   rotate->add_option("--master-key", r->master_key, "the gateway's master key file (32 bytes)")
       ->required();
   rotate->callback([r, &outcome] {
-    auto master_key = server::LoadMasterKey(r->master_key);
-    if (!master_key.ok()) {
-      outcome.exit_code = Fail(master_key.error());
-      return;
-    }
-    auto store = server::SqliteStore::Open(r->db, server::StoreOpenMode::kMustExist);
-    if (!store.ok()) {
-      outcome.exit_code = Fail(store.error());
-      return;
-    }
+    ZTM_CLI_TRY(outcome, master_key, server::LoadMasterKey(r->master_key));
+    ZTM_CLI_TRY(outcome, store,
+                server::SqliteStore::Open(r->db, server::StoreOpenMode::kMustExist));
     const std::int64_t now = SystemClock::Instance().NowSeconds();
-    auto kid = Rotate(**store, *master_key, now);
-    if (!kid.ok()) {
-      outcome.exit_code = Fail(kid.error());
-      return;
-    }
+    ZTM_CLI_TRY(outcome, kid, Rotate(**store, *master_key, now));
     auto audited = (*store)->AppendAudit({0, now, "signing_key_rotated", "", "", "kid=" + *kid});
     if (!audited.ok()) {
       outcome.exit_code =
@@ -104,16 +93,9 @@ void AddGatewayKeysCommands(CLI::App& app, Outcome& outcome) {
       ->check(CLI::Range(std::int64_t{0}, kMaxRetirementSeconds))
       ->capture_default_str();
   list->callback([l, &outcome] {
-    auto store = server::SqliteStore::Open(l->db, server::StoreOpenMode::kMustExist);
-    if (!store.ok()) {
-      outcome.exit_code = Fail(store.error());
-      return;
-    }
-    auto keys_status = server::ListSigningKeyStatus(**store, l->retirement_seconds);
-    if (!keys_status.ok()) {
-      outcome.exit_code = Fail(keys_status.error());
-      return;
-    }
+    ZTM_CLI_TRY(outcome, store,
+                server::SqliteStore::Open(l->db, server::StoreOpenMode::kMustExist));
+    ZTM_CLI_TRY(outcome, keys_status, server::ListSigningKeyStatus(**store, l->retirement_seconds));
     const std::int64_t now = SystemClock::Instance().NowSeconds();
     for (const server::SigningKeyStatus& key : *keys_status) {
       std::string state = "active";

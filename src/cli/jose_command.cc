@@ -32,16 +32,8 @@ void AddJwkCommands(CLI::App& app, Outcome& outcome) {
   auto file = std::make_shared<std::string>();
   thumbprint->add_option("FILE", *file, "JWK file (JSON)")->required();
   thumbprint->callback([file, &outcome] {
-    auto text = ReadFile(*file);
-    if (!text.ok()) {
-      outcome.exit_code = Fail(text.error());
-      return;
-    }
-    auto key = jose::ParseAnyJwk(*text);
-    if (!key.ok()) {
-      outcome.exit_code = Fail(key.error());
-      return;
-    }
+    ZTM_CLI_TRY(outcome, text, ReadFile(*file));
+    ZTM_CLI_TRY(outcome, key, jose::ParseAnyJwk(*text));
     PrintLine(key->Thumbprint());
     outcome.exit_code = kExitOk;
   });
@@ -53,17 +45,10 @@ void AddJwkCommands(CLI::App& app, Outcome& outcome) {
       ->required()
       ->check(CLI::IsMember({"EC", "OKP"}));
   generate->callback([kty, &outcome] {
-    auto key = crypto::PrivateKey::Generate(*kty == "EC" ? crypto::KeyType::kEcP256
-                                                         : crypto::KeyType::kEd25519);
-    if (!key.ok()) {
-      outcome.exit_code = Fail(key.error());
-      return;
-    }
-    auto object = jose::Jwk::FromPrivateKey(*key).ToPrivateObject();
-    if (!object.ok()) {
-      outcome.exit_code = Fail(object.error());
-      return;
-    }
+    ZTM_CLI_TRY(outcome, key,
+                crypto::PrivateKey::Generate(*kty == "EC" ? crypto::KeyType::kEcP256
+                                                          : crypto::KeyType::kEd25519));
+    ZTM_CLI_TRY(outcome, object, jose::Jwk::FromPrivateKey(*key).ToPrivateObject());
     PrintLine(json::Serialize(*object));
     outcome.exit_code = kExitOk;
   });
@@ -77,16 +62,8 @@ void AddJwkCommands(CLI::App& app, Outcome& outcome) {
   pem->add_option("FILE", *pem_file, "JWK file (JSON)")->required();
   pem->add_flag("--public", *public_only, "print only the public key");
   pem->callback([pem_file, public_only, &outcome] {
-    auto text = ReadFile(*pem_file);
-    if (!text.ok()) {
-      outcome.exit_code = Fail(text.error());
-      return;
-    }
-    auto key = jose::ParseAnyJwk(*text);
-    if (!key.ok()) {
-      outcome.exit_code = Fail(key.error());
-      return;
-    }
+    ZTM_CLI_TRY(outcome, text, ReadFile(*pem_file));
+    ZTM_CLI_TRY(outcome, key, jose::ParseAnyJwk(*text));
     if (!key->public_key()) {
       outcome.exit_code = Fail("jwk: an oct key has no PEM form");
       return;
@@ -124,55 +101,24 @@ void AddJwsCommands(CLI::App& app, Outcome& outcome) {
       ->check(CLI::IsMember({"ES256", "EdDSA", "HS256"}));
   CLI::Option* now = verify->add_option("--now", args->now, "Unix time for the claim checks");
   verify->callback([args, now, &outcome] {
-    auto key_text = ReadFile(args->jwk_file);
-    if (!key_text.ok()) {
-      outcome.exit_code = Fail(key_text.error());
-      return;
-    }
-    auto key = jose::ParseAnyJwk(*key_text);
-    if (!key.ok()) {
-      outcome.exit_code = Fail(key.error());
-      return;
-    }
-    auto algorithm = jose::ParseJwsAlgorithm(args->alg);
-    if (!algorithm.ok()) {
-      outcome.exit_code = Fail(algorithm.error());
-      return;
-    }
-    auto verifier = jose::JwsVerifier::Create({*algorithm}, *key);
-    if (!verifier.ok()) {
-      outcome.exit_code = Fail(verifier.error());
-      return;
-    }
-    auto input = ReadStdin();
-    if (!input.ok()) {
-      outcome.exit_code = Fail(input.error());
-      return;
-    }
-    auto verified = verifier->Verify(TrimTrailingNewline(std::move(input).value()));
-    if (!verified.ok()) {
-      outcome.exit_code = Fail(verified.error());
-      return;
-    }
+    ZTM_CLI_TRY(outcome, key_text, ReadFile(args->jwk_file));
+    ZTM_CLI_TRY(outcome, key, jose::ParseAnyJwk(*key_text));
+    ZTM_CLI_TRY(outcome, algorithm, jose::ParseJwsAlgorithm(args->alg));
+    ZTM_CLI_TRY(outcome, verifier, jose::JwsVerifier::Create({*algorithm}, *key));
+    ZTM_CLI_TRY(outcome, input, ReadStdin());
+    ZTM_CLI_TRY(outcome, verified, verifier->Verify(TrimTrailingNewline(std::move(input).value())));
     std::string_view payload = verified->payload_text();
     std::size_t first = payload.find_first_not_of(" \t\r\n");
     if (now->count() > 0 && first != std::string_view::npos && payload[first] == '{') {
-      auto validator = jose::JwtValidatorBuilder()
-                           .IgnoreIssuer()
-                           .IgnoreAudience()
-                           .IgnoreTypeHeader()
-                           .AllowMissingExpiration()
-                           .SetClockSkew(0)
-                           .Build();
-      if (!validator.ok()) {
-        outcome.exit_code = Fail(validator.error());
-        return;
-      }
-      auto jwt = validator->Validate(*verified, FixedClock(args->now));
-      if (!jwt.ok()) {
-        outcome.exit_code = Fail(jwt.error());
-        return;
-      }
+      ZTM_CLI_TRY(outcome, validator,
+                  jose::JwtValidatorBuilder()
+                      .IgnoreIssuer()
+                      .IgnoreAudience()
+                      .IgnoreTypeHeader()
+                      .AllowMissingExpiration()
+                      .SetClockSkew(0)
+                      .Build());
+      ZTM_CLI_TRY(outcome, jwt, validator->Validate(*verified, FixedClock(args->now)));
     }
     PrintLine(payload);
     outcome.exit_code = kExitOk;

@@ -19,16 +19,8 @@ void AddPinCommands(CLI::App& app, Outcome& outcome) {
   auto file = std::make_shared<std::string>();
   spki->add_option("FILE", *file, "certificate file (PEM or DER)")->required();
   spki->callback([file, &outcome] {
-    auto data = ReadFile(*file);
-    if (!data.ok()) {
-      outcome.exit_code = Fail(data.error());
-      return;
-    }
-    auto pin_value = crypto::SpkiPinOfCertificate(AsBytes(*data));
-    if (!pin_value.ok()) {
-      outcome.exit_code = Fail(pin_value.error());
-      return;
-    }
+    ZTM_CLI_TRY(outcome, data, ReadFile(*file));
+    ZTM_CLI_TRY(outcome, pin_value, crypto::SpkiPinOfCertificate(AsBytes(*data)));
     std::printf("%s\n", pin_value->c_str());
     outcome.exit_code = kExitOk;
   });
