@@ -12,6 +12,8 @@ packages=(
   libcli11-dev
   # ztm-gateway
   libsqlite3-dev sqlite3 libsodium-dev libyaml-cpp-dev
+  # libztm (client): SQLCipher, libcurl, the kernel keyring; libcbor (App Attest)
+  libsqlcipher-dev libcurl4-openssl-dev libkeyutils-dev libcbor-dev
   # tests and benchmarks (python3-cryptography: the independent client of the end-to-end tests)
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-cryptography curl
 )

@@ -142,6 +142,10 @@ enum class Code : std::uint16_t {
   // Gateway: HTTP transport
   kHttpListenFailed,    // cannot bind or listen on the configured address
   kHttpTlsSetupFailed,  // TLS certificate, key or client CA unusable
+
+  // Client (libztm): key store, secure store, encrypted database
+
+  // Client (libztm): transport and certificate pinning
 };
 
 // Returns the stable snake_case name of `code`, e.g. "jws_alg_not_allowed".
