@@ -99,6 +99,42 @@ Bytes Hash(HashAlgorithm algorithm, ByteView data) {
   return out;
 }
 
+struct Hasher::State {
+  explicit State(HashAlgorithm algorithm) : context(EVP_MD_CTX_new()) {
+    if (context == nullptr || EVP_DigestInit_ex(context, Md(algorithm), nullptr) != 1) {
+      std::abort();
+    }
+  }
+  ~State() { EVP_MD_CTX_free(context); }
+  State(const State&) = delete;
+  State& operator=(const State&) = delete;
+
+  EVP_MD_CTX* context;
+  bool finished = false;
+};
+
+Hasher::Hasher(HashAlgorithm algorithm) : state_(std::make_unique<State>(algorithm)) {}
+Hasher::Hasher(Hasher&&) noexcept = default;
+Hasher& Hasher::operator=(Hasher&&) noexcept = default;
+Hasher::~Hasher() = default;
+
+void Hasher::Update(ByteView data) {
+  if (state_ == nullptr || state_->finished) std::abort();
+  if (!data.empty() && EVP_DigestUpdate(state_->context, data.data(), data.size()) != 1) {
+    std::abort();
+  }
+}
+
+Bytes Hasher::Finish() {
+  if (state_ == nullptr || state_->finished) std::abort();
+  state_->finished = true;
+  Bytes out(EVP_MAX_MD_SIZE);
+  unsigned int length = 0;
+  if (EVP_DigestFinal_ex(state_->context, out.data(), &length) != 1) std::abort();
+  out.resize(length);
+  return out;
+}
+
 Bytes Hmac(HashAlgorithm algorithm, ByteView key, ByteView data) {
   Bytes out(EVP_MAX_MD_SIZE);
   std::size_t length = 0;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <span>
 
 #include "core/bytes.h"
@@ -25,6 +26,24 @@ inline Bytes Sha256(ByteView data) { return Hash(HashAlgorithm::kSha256, data); 
 inline Bytes Sha384(ByteView data) { return Hash(HashAlgorithm::kSha384, data); }
 inline Bytes Sha512(ByteView data) { return Hash(HashAlgorithm::kSha512, data); }
 inline Bytes Sha256(std::string_view data) { return Sha256(AsBytes(data)); }
+
+// Hashes data that arrives in pieces (a request body streamed through the gateway): the
+// digest equals Hash() of the concatenated pieces. Finish() spends the hasher: a later
+// Update() or Finish() aborts, so one object never yields two digests by mistake.
+class Hasher {
+ public:
+  explicit Hasher(HashAlgorithm algorithm);
+  Hasher(Hasher&&) noexcept;
+  Hasher& operator=(Hasher&&) noexcept;
+  ~Hasher();
+
+  void Update(ByteView data);
+  Bytes Finish();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 // HMAC (RFC 2104). Any key length is accepted, as HMAC defines.
 Bytes Hmac(HashAlgorithm algorithm, ByteView key, ByteView data);

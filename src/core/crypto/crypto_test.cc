@@ -46,6 +46,33 @@ TEST(CryptoHash, DigestLengths) {
   EXPECT_EQ(DigestLength(HashAlgorithm::kSha512), 64u);
 }
 
+TEST(CryptoHash, HasherInPiecesEqualsOneShotHash) {
+  std::string data;
+  for (int i = 0; i < 100000; ++i) data.push_back(static_cast<char>('a' + i % 26));
+  for (const auto algorithm :
+       {HashAlgorithm::kSha256, HashAlgorithm::kSha384, HashAlgorithm::kSha512}) {
+    Hasher hasher(algorithm);
+    // Uneven pieces, an empty one among them.
+    std::size_t offset = 0;
+    for (std::size_t piece : {0UL, 1UL, 63UL, 64UL, 65UL, 4096UL, 12345UL}) {
+      hasher.Update(AsBytes(std::string_view(data).substr(offset, piece)));
+      offset += piece;
+    }
+    hasher.Update(AsBytes(std::string_view(data).substr(offset)));
+    EXPECT_EQ(hasher.Finish(), Hash(algorithm, AsBytes(data)));
+  }
+  Hasher empty(HashAlgorithm::kSha256);
+  EXPECT_EQ(HexEncode(empty.Finish()),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+TEST(CryptoHashDeathTest, SpentHasherAborts) {
+  Hasher hasher(HashAlgorithm::kSha256);
+  (void)hasher.Finish();
+  EXPECT_DEATH(hasher.Update(AsBytes(std::string_view("x"))), "");
+  EXPECT_DEATH((void)hasher.Finish(), "");
+}
+
 TEST(CryptoHash, Sha256KnownAnswers) {
   EXPECT_EQ(HexEncode(Sha256(std::string_view("abc"))),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");

@@ -53,7 +53,7 @@ Result<std::string> ContentDigest(ByteView body,
   return sf::SerializeDictionary(dictionary);
 }
 
-Status VerifyContentDigest(std::string_view field_value, ByteView body) {
+Result<ContentDigestChecker> ContentDigestChecker::Create(std::string_view field_value) {
   if (field_value.empty()) return Error{Code::kDigestMissing, "Content-Digest is empty"};
   // One digest per algorithm: with "last wins" a repeated sha-256 member would be checked
   // here by its last value while another reader of the field takes the first.
@@ -65,7 +65,7 @@ Status VerifyContentDigest(std::string_view field_value, ByteView body) {
                      dictionary.error().message + ")"};
   }
   // RFC 9530 §2: each member is one algorithm's digest; unknown algorithms are ignored.
-  bool checked_any = false;
+  std::vector<Member> members;
   for (const auto& [key, member] : *dictionary) {
     const auto algorithm = FindAlgorithm(key);
     if (!algorithm) continue;
@@ -74,17 +74,37 @@ Status VerifyContentDigest(std::string_view field_value, ByteView body) {
     if (expected == nullptr) {
       return Error{Code::kDigestMalformed, "Content-Digest " + key + " is not a Byte Sequence"};
     }
-    const Bytes actual = crypto::Hash(HashFor(*algorithm), body);
-    if (!ConstantTimeEqual(actual, *expected)) {
-      return Error{Code::kDigestMismatch, "Content-Digest " + key + " does not match the body"};
-    }
-    checked_any = true;
+    members.push_back(Member{key, *expected, crypto::Hasher(HashFor(*algorithm))});
   }
-  if (!checked_any) {
+  if (members.empty()) {
     return Error{Code::kDigestUnsupportedAlgorithm,
                  "Content-Digest has no sha-256 or sha-512 member"};
   }
-  return OkStatus();
+  return ContentDigestChecker(std::move(members));
+}
+
+void ContentDigestChecker::Update(ByteView chunk) {
+  for (auto& member : members_) member.hasher.Update(chunk);
+}
+
+Status ContentDigestChecker::Finish() {
+  // Every member is finished (and compared in constant time) even after a mismatch: the
+  // time taken does not depend on which one differed.
+  Status result = OkStatus();
+  for (auto& member : members_) {
+    const Bytes actual = member.hasher.Finish();
+    if (!ConstantTimeEqual(actual, member.expected) && result.ok()) {
+      result =
+          Error{Code::kDigestMismatch, "Content-Digest " + member.key + " does not match the body"};
+    }
+  }
+  return result;
+}
+
+Status VerifyContentDigest(std::string_view field_value, ByteView body) {
+  ZTM_ASSIGN_OR_RETURN(ContentDigestChecker checker, ContentDigestChecker::Create(field_value));
+  checker.Update(body);
+  return checker.Finish();
 }
 
 Status VerifyContentDigest(const HttpFields& fields, ByteView body) {

@@ -7,6 +7,10 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/crypto/crypto.h"
 
 #include "core/bytes.h"
 #include "core/error.h"
@@ -37,6 +41,30 @@ Result<std::string> ContentDigest(ByteView body,
 // Dictionary, a key repeated, or a sha-256 / sha-512 member that is not a Byte Sequence),
 // kDigestUnsupportedAlgorithm (no sha-256 or sha-512 member) or kDigestMismatch.
 Status VerifyContentDigest(std::string_view field_value, ByteView body);
+
+// Checks a body that arrives in pieces against a Content-Digest field value, with the rules
+// and errors of VerifyContentDigest: Create() fails as it does for a value that is malformed
+// or names no sha-256 / sha-512 member, Finish() with kDigestMismatch. A proxy forwards all
+// but the body's last piece while it hashes, and lets the last one go only once Finish()
+// succeeded, so the upstream never receives a whole body that does not match.
+class ContentDigestChecker {
+ public:
+  static Result<ContentDigestChecker> Create(std::string_view field_value);
+
+  void Update(ByteView chunk);
+  // Compares every member's digest with the bytes given to Update(); spends the checker.
+  Status Finish();
+
+ private:
+  struct Member {
+    std::string key;
+    Bytes expected;
+    crypto::Hasher hasher;
+  };
+  explicit ContentDigestChecker(std::vector<Member> members) : members_(std::move(members)) {}
+
+  std::vector<Member> members_;
+};
 
 // Reads the Content-Digest lines of `fields` and checks them against `body` as above. Fails
 // with kDigestMissing when the message has no Content-Digest field.

@@ -104,6 +104,48 @@ TEST(ContentDigest, RejectsMalformedValues) {
       Code::kInputTooLarge);
 }
 
+TEST(ContentDigestChecker, BodyInPiecesVerifiesLikeWholeBody) {
+  const std::string body = R"({"hello": "world"})";
+  const std::string field =
+      "sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:, "
+      "sha-512=:WZDPaVn/7XgHaAy8pmojAkGWoRx2UFChF41A2svX+TaPm+AbwAgBWnrIiYllu7BNNyealdVLvRwE"
+      "mTHWXvJwew==:";
+  auto checker = ContentDigestChecker::Create(field);
+  ASSERT_TRUE(checker.ok()) << checker.error().message;
+  checker->Update(AsBytes(std::string_view(body).substr(0, 5)));
+  checker->Update(AsBytes(std::string_view(body).substr(5)));
+  EXPECT_TRUE(checker->Finish().ok());
+}
+
+TEST(ContentDigestChecker, RefusesChangedOrTruncatedBody) {
+  const std::string field = "sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:";
+  for (const std::string body : {R"({"hello": "World"})", R"({"hello": "world")", ""}) {
+    auto checker = ContentDigestChecker::Create(field);
+    ASSERT_TRUE(checker.ok());
+    checker->Update(AsBytes(body));
+    EXPECT_EQ(checker->Finish().code(), Code::kDigestMismatch) << body;
+  }
+}
+
+TEST(ContentDigestChecker, EveryMemberMustMatch) {
+  // sha-256 right, sha-512 of another body.
+  const std::string field =
+      "sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:, sha-512=:" + std::string(86, 'A') +
+      "==:";
+  auto checker = ContentDigestChecker::Create(field);
+  ASSERT_TRUE(checker.ok());
+  checker->Update(AsBytes(std::string_view(R"({"hello": "world"})")));
+  EXPECT_EQ(checker->Finish().code(), Code::kDigestMismatch);
+}
+
+TEST(ContentDigestChecker, RefusesFieldsAtCreate) {
+  EXPECT_EQ(ContentDigestChecker::Create("").code(), Code::kDigestMissing);
+  EXPECT_EQ(ContentDigestChecker::Create("sha-256=1").code(), Code::kDigestMalformed);
+  EXPECT_EQ(ContentDigestChecker::Create("sha-256=:AA==:, sha-256=:AA==:").code(),
+            Code::kDigestMalformed);
+  EXPECT_EQ(ContentDigestChecker::Create("md5=:AA==:").code(), Code::kDigestUnsupportedAlgorithm);
+}
+
 TEST(ContentDigest, ReadsAndCombinesFieldLines) {
   HttpFields fields;
   EXPECT_EQ(VerifyContentDigest(fields, AsBytes(kHelloWorld)).code(), Code::kDigestMissing);
