@@ -149,6 +149,10 @@ const char* CodeName(Code code) {
       return "http_listen_failed";
     case Code::kHttpTlsSetupFailed:
       return "http_tls_setup_failed";
+    case Code::kHttpBodyTimeout:
+      return "http_body_timeout";
+    case Code::kHttpBodyIncomplete:
+      return "http_body_incomplete";
     case Code::kOAuthInvalidRequest:
       return "oauth_invalid_request";
     case Code::kOAuthInvalidGrant:
@@ -201,6 +205,56 @@ const char* CodeName(Code code) {
       return "session_revoked";
     case Code::kServerBusy:
       return "server_busy";
+    case Code::kPinSetInvalid:
+      return "pin_set_invalid";
+    case Code::kPinValidationFailed:
+      return "pin_validation_failed";
+    case Code::kTlsFailed:
+      return "tls_failed";
+    case Code::kTransportConnectFailed:
+      return "transport_connect_failed";
+    case Code::kTransportTimeout:
+      return "transport_timeout";
+    case Code::kTransportRequestInvalid:
+      return "transport_request_invalid";
+    case Code::kTransportFailed:
+      return "transport_failed";
+    case Code::kResponseTooLarge:
+      return "response_too_large";
+    case Code::kPinReportStoreFull:
+      return "pin_report_store_full";
+    case Code::kKeyAliasInvalid:
+      return "key_alias_invalid";
+    case Code::kKeyNotFound:
+      return "key_not_found";
+    case Code::kKeyExists:
+      return "key_exists";
+    case Code::kKeyStoreInsecure:
+      return "key_store_insecure";
+    case Code::kKeyStoreClosed:
+      return "key_store_closed";
+    case Code::kKekUnavailable:
+      return "kek_unavailable";
+    case Code::kKekInvalid:
+      return "kek_invalid";
+    case Code::kVaultCorrupt:
+      return "vault_corrupt";
+    case Code::kUserPresenceRequired:
+      return "user_presence_required";
+    case Code::kSecureItemNotFound:
+      return "secure_item_not_found";
+    case Code::kSecureItemTampered:
+      return "secure_item_tampered";
+    case Code::kSecureStoreFull:
+      return "secure_store_full";
+    case Code::kDatabaseUnavailable:
+      return "database_unavailable";
+    case Code::kDatabaseNotEncrypted:
+      return "database_not_encrypted";
+    case Code::kDatabaseKeyInvalid:
+      return "database_key_invalid";
+    case Code::kDatabaseQueryFailed:
+      return "database_query_failed";
   }
   return "unknown";
 }

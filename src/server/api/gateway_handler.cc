@@ -12,6 +12,7 @@
 #include "server/api/registration.h"
 #include "server/api/token_endpoint.h"
 #include "server/verify/client_request.h"
+#include "server/verify/digest_checked_body.h"
 
 namespace ztm::server {
 namespace {
@@ -63,6 +64,13 @@ const RoutePolicy& LogoutPolicy() {
   return *kPolicy;
 }
 
+// The gateway's own endpoints; every other path is the upstream's.
+bool IsOwnPath(std::string_view path) {
+  return path == "/v1/challenge" || path == "/v1/devices" || path == "/v1/token" ||
+         path == "/v1/revoke" || path == "/v1/logout" || path == "/.well-known/jwks.json" ||
+         path == "/healthz" || path == "/metrics";
+}
+
 http::Response MethodNotAllowed(std::string_view allowed) {
   http::Response response = JsonError(405, "method_not_allowed", "");
   response.headers.emplace_back("allow", std::string(allowed));
@@ -98,6 +106,13 @@ void GatewayHandler::Complete(Exchange& exchange, http::Response response) const
   exchange.respond(std::move(response));
 }
 
+bool GatewayHandler::WantsBodyStream(const http::Request& head) const {
+  if (context_.config.mode != GatewayMode::kReverseProxy || context_.upstream == nullptr) {
+    return false;
+  }
+  return !IsOwnPath(std::string_view(head.target).substr(0, head.target.find('?')));
+}
+
 void GatewayHandler::Handle(http::Request request, http::Respond respond) {
   auto exchange = std::make_shared<Exchange>();
   exchange->started = std::chrono::steady_clock::now();
@@ -118,9 +133,7 @@ void GatewayHandler::Handle(http::Request request, http::Respond respond) {
     }
   }
   const std::string& path = exchange->path;
-  const bool own = path == "/v1/challenge" || path == "/v1/devices" || path == "/v1/token" ||
-                   path == "/v1/revoke" || path == "/v1/logout" ||
-                   path == "/.well-known/jwks.json" || path == "/healthz" || path == "/metrics";
+  const bool own = IsOwnPath(path);
   exchange->route = own ? path : std::string(kMetricsRouteDefault);
   if (!context_.per_ip.Allow(rate_key)) {
     context_.metrics.rate_limited->Increment({"ip"});
@@ -286,6 +299,14 @@ void GatewayHandler::Protected(http::Request request, std::shared_ptr<Exchange> 
   // The normalized path the policy matched (plus the query), never the raw target.
   forward.target = client->forward_target;
   forward.body = std::move(request.body);
+  std::shared_ptr<DigestCheckedBody> checked_body;
+  if (verified->streamed_body_check() != nullptr) {
+    checked_body =
+        std::make_shared<DigestCheckedBody>(request.body_stream, verified->streamed_body_check());
+    forward.body_stream = checked_body;
+  } else {
+    forward.body_stream = std::move(request.body_stream);
+  }
   forward.peer_address = request.peer_address;
   forward.tls = request.tls;
   forward.client_certificate_pem = std::move(request.client_certificate_pem);
@@ -297,7 +318,16 @@ void GatewayHandler::Protected(http::Request request, std::shared_ptr<Exchange> 
   }
   for (auto& header : identity) forward.headers.push_back(std::move(header));
   const GatewayHandler* self = this;
-  context_.upstream->Forward(std::move(forward), [self, exchange](http::Response response) {
+  context_.upstream->Forward(std::move(forward), [self, exchange, checked_body,
+                                                  policy = &policy](http::Response response) {
+    if (checked_body != nullptr && checked_body->mismatched()) {
+      // The body did not match the signed digest: the upstream connection was closed before
+      // the request was complete; the client hears why.
+      const Error error{Code::kContentDigestMismatch, "Content-Digest does not match the body"};
+      self->context_.metrics.verification_failures->Increment({FailureReason(error.code)});
+      self->context_.AuditFailure(error.code, exchange->peer, exchange->device_id);
+      response = VerificationErrorResponse(error, *policy, "");
+    }
     self->Complete(*exchange, std::move(response));
   });
 }

@@ -17,6 +17,9 @@ class GatewayHandler final : public http::RequestHandler {
   explicit GatewayHandler(const GatewayContext& context) : context_(context) {}
 
   void Handle(http::Request request, http::Respond respond) override;
+  // In reverse-proxy mode, bodies of requests for the upstream stream through (checked
+  // against their Content-Digest on the way); the gateway's own endpoints read theirs whole.
+  bool WantsBodyStream(const http::Request& head) const override;
 
  private:
   struct Exchange;

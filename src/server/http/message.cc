@@ -16,6 +16,11 @@ std::optional<std::string_view> Request::Header(std::string_view name) const {
   return std::nullopt;
 }
 
+bool Request::HasBody() const {
+  if (!body.empty()) return true;
+  return body_stream != nullptr && body_stream->declared_length() != std::uint64_t{0};
+}
+
 std::optional<std::string> Request::CombinedHeader(std::string_view name) const {
   std::optional<std::string> combined;
   for (const auto& [key, value] : headers) {

@@ -170,6 +170,8 @@ class SessionBase : public std::enable_shared_from_this<SessionBase> {
   virtual void PostResponse(Response response) = 0;
   virtual void PostCloseIfIdle() = 0;
   virtual void PostForceClose() = 0;
+  // Reads the next piece of a streamed request body on the session's strand.
+  virtual void PostReadBody(BodyReader::OnChunk on_chunk) = 0;
   // Closes the socket and cancels every wait, on the calling thread: only when nothing
   // else can run on the session's strand (no I/O thread, or the session never started).
   virtual void CloseNow() = 0;
@@ -191,6 +193,28 @@ class PendingResponse {
  private:
   std::shared_ptr<SessionBase> session_;
   std::atomic<bool> delivered_{false};
+};
+
+// The body of a request the handler takes as a stream: each Read is one read on the session.
+class StreamedRequestBody final : public BodyReader {
+ public:
+  StreamedRequestBody(std::shared_ptr<SessionBase> session, std::optional<std::uint64_t> length)
+      : session_(std::move(session)), length_(length) {}
+  void Read(OnChunk on_chunk) override { session_->PostReadBody(std::move(on_chunk)); }
+  std::optional<std::uint64_t> declared_length() const override { return length_; }
+
+ private:
+  std::shared_ptr<SessionBase> session_;
+  std::optional<std::uint64_t> length_;
+};
+
+// A response whose content comes from a BodyReader, written piece by piece.
+struct StreamedWrite {
+  bhttp::response<bhttp::buffer_body> message;
+  std::optional<bhttp::response_serializer<bhttp::buffer_body>> serializer;
+  std::shared_ptr<BodyReader> body;
+  std::string piece;  // the piece being written (the serializer points into it)
+  bool close = false;
 };
 
 template <bool kTls>
@@ -252,10 +276,26 @@ class Session final : public SessionBase {
 
   void CloseNow() override { CloseSocket(); }
 
+  void PostReadBody(BodyReader::OnChunk on_chunk) override {
+    asio::post(Socket().get_executor(), [self = Self(), on_chunk = std::move(on_chunk)]() mutable {
+      self->ReadBodyPiece(std::move(on_chunk));
+    });
+  }
+
   auto executor() { return Socket().get_executor(); }
 
  private:
-  enum class Phase { kHandshake, kIdle, kReading, kHandling, kWriting, kClosing, kClosed };
+  // kStreamingBody: the handler has the request and is reading its body piece by piece.
+  enum class Phase {
+    kHandshake,
+    kIdle,
+    kReading,
+    kHandling,
+    kStreamingBody,
+    kWriting,
+    kClosing,
+    kClosed
+  };
 
   static Stream MakeStream(tcp::socket socket, ServerCore* core) {
     if constexpr (kTls) {
@@ -292,8 +332,9 @@ class Session final : public SessionBase {
   }
 
   void OnTimeout() {
-    if (phase_ == Phase::kReading) {
-      // A request started but did not arrive in time: cancel the read and answer 408.
+    if (phase_ == Phase::kReading || phase_ == Phase::kStreamingBody) {
+      // A request (or the next piece of a streamed body) did not arrive in time: cancel the
+      // read; it answers 408 (or fails the body stream with kHttpBodyTimeout).
       read_timed_out_ = true;
       ErrorCode ignored;
       Socket().cancel(ignored);
@@ -337,6 +378,8 @@ class Session final : public SessionBase {
 
   void WaitForRequest() {
     if (core_->stopping) return GracefulClose();
+    body_parser_.reset();
+    body_pending_ = false;
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(
         std::min<std::size_t>(core_->options.max_header_bytes, UINT32_MAX)));
@@ -381,6 +424,10 @@ class Session final : public SessionBase {
     if (ec) return OnReadError(ec);
     if (parser_->is_done()) return OnRequestRead();
     const auto& message = parser_->get();
+    if (!CheckHost()) return;
+    // The handler may take the body as a stream instead of waiting for all of it.
+    Request head = BuildRequest();
+    const bool stream = core_->handler.WantsBodyStream(head);
     // RFC 9110 §10.1.1: a client that sent "Expect: 100-continue" waits for an interim
     // response before the body. The limits were checked on the header already, so a body
     // over max_body_bytes is refused before the client sends it.
@@ -389,13 +436,113 @@ class Session final : public SessionBase {
         Lowercase(expect->value()) == "100-continue") {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
       asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
-                        [self = Self()](const ErrorCode& error, std::size_t) {
+                        [self = Self(), stream, head = std::move(head)](const ErrorCode& error,
+                                                                        std::size_t) mutable {
                           if (error) return self->OnReadError(error);
+                          if (stream) return self->DispatchStreamed(std::move(head));
                           self->ReadBody();
                         });
       return;
     }
+    if (stream) return DispatchStreamed(std::move(head));
     ReadBody();
+  }
+
+  // RFC 9112 §3.2: an HTTP/1.1 request with no Host field, or more than one, gets 400.
+  bool CheckHost() {
+    const auto& message = parser_->get();
+    if (message.version() == 11 && message.count(bhttp::field::host) != 1) {
+      Disarm();
+      phase_ = Phase::kHandling;
+      keep_alive_ = false;
+      core_->Report(TransportEvent::kBadRequest);
+      WriteResponse(ErrorResponse(400, "bad_request"), /*close=*/true);
+      return false;
+    }
+    return true;
+  }
+
+  // The request as the handler sees it, from the parsed header (the body is added by the
+  // caller).
+  Request BuildRequest() {
+    const auto& message = parser_->get();
+    version_ = message.version();
+    keep_alive_ = message.keep_alive();
+    is_head_ = message.method() == bhttp::verb::head;
+    Request request;
+    request.method = std::string(message.method_string());
+    request.target = std::string(message.target());
+    HeaderList headers;
+    for (const auto& field : message) {
+      headers.emplace_back(Lowercase(field.name_string()), std::string(field.value()));
+    }
+    // RFC 9110 §7.6.1: this server is the recipient of the hop-by-hop fields; the handler
+    // (and anything it forwards to) sees only end-to-end ones.
+    request.headers = WithoutHopByHopHeaders(headers);
+    request.peer_address = peer_address_;
+    request.tls = kTls;
+    request.client_certificate_pem = client_certificate_pem_;
+    return request;
+  }
+
+  // Hands the request to the handler with its body still to be read through body_stream.
+  void DispatchStreamed(Request request) {
+    Disarm();
+    phase_ = Phase::kHandling;
+    std::optional<std::uint64_t> length;
+    if (const auto declared = parser_->content_length()) length = *declared;
+    body_parser_.emplace(std::move(*parser_));
+    parser_.reset();
+    body_parser_->body_limit(core_->options.max_body_bytes);
+    body_pending_ = true;
+    request.body_stream = std::make_shared<StreamedRequestBody>(Self(), length);
+    Dispatch(std::move(request));
+  }
+
+  // One piece of a streamed body: up to kBodyChunkBytes, each read within the read timeout
+  // (a large upload takes as long as it needs while its bytes keep coming).
+  void ReadBodyPiece(BodyReader::OnChunk on_chunk) {
+    if (!body_pending_ || !body_parser_ || phase_ != Phase::kHandling || !Socket().is_open()) {
+      return on_chunk(Error{Code::kHttpBodyIncomplete, "the request body is no longer readable"});
+    }
+    phase_ = Phase::kStreamingBody;
+    read_timed_out_ = false;
+    Arm(Seconds(core_->options.read_timeout_seconds));
+    auto piece = std::make_shared<std::string>(kBodyChunkBytes, '\0');
+    body_parser_->get().body().data = piece->data();
+    body_parser_->get().body().size = piece->size();
+    bhttp::async_read(
+        stream_, buffer_, *body_parser_,
+        [self = Self(), piece, on_chunk = std::move(on_chunk)](ErrorCode ec, std::size_t) mutable {
+          self->OnBodyPiece(ec, std::move(*piece), std::move(on_chunk));
+        });
+  }
+
+  void OnBodyPiece(ErrorCode ec, std::string piece, BodyReader::OnChunk on_chunk) {
+    // A buffer_body read stops when the piece is full: more is to come.
+    if (ec == bhttp::error::need_buffer) ec = {};
+    if (phase_ == Phase::kStreamingBody) {
+      Disarm();
+      phase_ = Phase::kHandling;
+    }
+    if (ec) {
+      // body_pending_ stays set: the connection is mid-request and closes after the response.
+      body_parser_.reset();
+      if (read_timed_out_) {
+        core_->Report(TransportEvent::kReadTimeout);
+        return on_chunk(Error{Code::kHttpBodyTimeout, "the request body stalled"});
+      }
+      if (ec == bhttp::error::body_limit) {
+        core_->Report(TransportEvent::kBodyTooLarge);
+        return on_chunk(Error{Code::kInputTooLarge, "the request body is over the limit"});
+      }
+      if (IsHttpParseError(ec)) core_->Report(TransportEvent::kBadRequest);
+      return on_chunk(Error{Code::kHttpBodyIncomplete, "the request body ended early"});
+    }
+    piece.resize(piece.size() - body_parser_->get().body().size);
+    const bool last = body_parser_->is_done();
+    if (last) body_pending_ = false;
+    on_chunk(BodyChunk{std::move(piece), last});
   }
 
   void ReadBody() {
@@ -439,32 +586,14 @@ class Session final : public SessionBase {
     // the request is handled.
     Disarm();
     phase_ = Phase::kHandling;
-    auto& message = parser_->get();
-    version_ = message.version();
-    keep_alive_ = message.keep_alive();
-    is_head_ = message.method() == bhttp::verb::head;
+    if (!CheckHost()) return;
+    Request request = BuildRequest();
+    request.body = std::move(parser_->get().body());
+    Dispatch(std::move(request));
+  }
 
-    // RFC 9112 §3.2: an HTTP/1.1 request with no Host field, or more than one, gets 400.
-    if (message.version() == 11 && message.count(bhttp::field::host) != 1) {
-      core_->Report(TransportEvent::kBadRequest);
-      return WriteResponse(ErrorResponse(400, "bad_request"), /*close=*/true);
-    }
-
-    Request request;
-    request.method = std::string(message.method_string());
-    request.target = std::string(message.target());
-    HeaderList headers;
-    for (const auto& field : message) {
-      headers.emplace_back(Lowercase(field.name_string()), std::string(field.value()));
-    }
-    // RFC 9110 §7.6.1: this server is the recipient of the hop-by-hop fields; the handler
-    // (and anything it forwards to) sees only end-to-end ones.
-    request.headers = WithoutHopByHopHeaders(headers);
-    request.body = std::move(message.body());
-    request.peer_address = peer_address_;
-    request.tls = kTls;
-    request.client_certificate_pem = client_certificate_pem_;
-
+  void Dispatch(Request request) {
+    phase_ = Phase::kHandling;
     auto pending = std::make_shared<PendingResponse>(Self());
     try {
       core_->handler.Handle(std::move(request), [pending](Response response) {
@@ -477,7 +606,12 @@ class Session final : public SessionBase {
   }
 
   // Fills `out` from the handler's response; false if the response cannot be sent as is.
-  bool BuildMessage(const Response& response, bhttp::response<bhttp::string_body>& out) const {
+  // With a buffer_body `out`, the content is the caller's to send (`streamed` says whether it
+  // has any).
+  template <class Body>
+  bool BuildMessage(const Response& response, bhttp::response<Body>& out,
+                    bool* streamed = nullptr) const {
+    if (streamed != nullptr) *streamed = false;
     if (response.status < 200 || response.status > 599) return false;
     out.result(static_cast<unsigned>(response.status));
     out.version(version_);
@@ -507,11 +641,31 @@ class Session final : public SessionBase {
                            std::all_of(head_length->begin(), head_length->end(),
                                        [](char c) { return c >= '0' && c <= '9'; }) &&
                            head_length->size() <= 18;
-      out.content_length(numeric ? std::stoull(*head_length) : response.body.size());
+      std::optional<std::uint64_t> declared;
+      if (response.body_stream != nullptr) declared = response.body_stream->declared_length();
+      if (numeric) {
+        out.content_length(std::stoull(*head_length));
+      } else if (declared) {
+        out.content_length(*declared);
+      } else {
+        out.content_length(response.body.size());
+      }
       return true;
     }
-    out.body() = response.body;
-    out.prepare_payload();
+    if constexpr (std::is_same_v<Body, bhttp::string_body>) {
+      out.body() = response.body;
+      out.prepare_payload();
+    } else {
+      // RFC 9112 §6.3: the declared length frames the content; without one, HTTP/1.1 sends
+      // it chunked and HTTP/1.0 ends it by closing the connection.
+      const auto length = response.body_stream->declared_length();
+      if (length) {
+        out.content_length(*length);
+      } else if (version_ >= 11) {
+        out.chunked(true);
+      }
+      if (streamed != nullptr) *streamed = true;
+    }
     return true;
   }
 
@@ -519,6 +673,13 @@ class Session final : public SessionBase {
     if (!Socket().is_open() || phase_ == Phase::kWriting || phase_ == Phase::kClosing ||
         phase_ == Phase::kClosed) {
       return;
+    }
+    // A streamed request body the handler did not read to the end leaves the connection
+    // mid-request: it cannot carry another one.
+    close = close || body_pending_;
+    if (response.body_stream != nullptr && !is_head_ && response.status != 204 &&
+        response.status != 304) {
+      return WriteStreamed(std::move(response), close);
     }
     auto message = std::make_shared<bhttp::response<bhttp::string_body>>();
     if (!BuildMessage(response, *message)) {
@@ -534,6 +695,66 @@ class Session final : public SessionBase {
                          self->Disarm();
                          if (ec) return self->CloseSocket();
                          if (close) return self->GracefulClose();
+                         self->first_request_ = false;
+                         self->WaitForRequest();
+                       });
+  }
+
+  void WriteStreamed(Response response, bool close) {
+    auto write = std::make_shared<StreamedWrite>();
+    write->body = response.body_stream;
+    bool streamed = false;
+    if (!BuildMessage(response, write->message, &streamed)) {
+      return WriteResponse(InternalError(), /*close=*/true);
+    }
+    if (!streamed) return WriteResponse(InternalError(), /*close=*/true);
+    close = close || !keep_alive_ || core_->stopping ||
+            (version_ < 11 && !write->message.has_content_length());
+    write->close = close;
+    write->message.keep_alive(!close);
+    write->message.body().data = nullptr;
+    write->message.body().more = true;
+    write->serializer.emplace(write->message);
+    phase_ = Phase::kWriting;
+    Arm(kWriteTimeout);
+    bhttp::async_write_header(stream_, *write->serializer,
+                              [self = Self(), write](const ErrorCode& ec, std::size_t) {
+                                self->Disarm();
+                                if (ec) return self->CloseSocket();
+                                self->PullPiece(write);
+                              });
+  }
+
+  // Waiting for the next piece counts toward the write timeout: a source that stalls
+  // cannot hold the connection for ever.
+  void PullPiece(const std::shared_ptr<StreamedWrite>& write) {
+    Arm(kWriteTimeout);
+    write->body->Read([self = Self(), write](Result<BodyChunk> piece) mutable {
+      asio::post(self->Socket().get_executor(), [self, write, piece = std::move(piece)]() mutable {
+        self->OnResponsePiece(write, std::move(piece));
+      });
+    });
+  }
+
+  void OnResponsePiece(const std::shared_ptr<StreamedWrite>& write, Result<BodyChunk> piece) {
+    if (phase_ != Phase::kWriting || !Socket().is_open()) return;
+    // The header is out: a failing source can only be reported by closing the connection
+    // before the content is complete, which the client sees as a truncated response.
+    if (!piece.ok()) return CloseSocket();
+    if (piece->data.empty() && !piece->last) return PullPiece(write);
+    write->piece = std::move(piece->data);
+    auto& body = write->message.body();
+    body.data = write->piece.empty() ? nullptr : write->piece.data();
+    body.size = write->piece.size();
+    body.more = !piece->last;
+    bhttp::async_write(stream_, *write->serializer,
+                       [self = Self(), write](ErrorCode ec, std::size_t) {
+                         if (ec == bhttp::error::need_buffer) ec = {};
+                         if (ec) return self->CloseSocket();
+                         if (!write->serializer->is_done()) return self->PullPiece(write);
+                         self->Disarm();
+                         write->body.reset();
+                         if (write->close) return self->GracefulClose();
                          self->first_request_ = false;
                          self->WaitForRequest();
                        });
@@ -592,6 +813,10 @@ class Session final : public SessionBase {
   std::uint64_t timer_generation_ = 0;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  // A streamed request body's parser (converted from parser_ once the header is in), and
+  // whether some of that body is still unread.
+  std::optional<bhttp::request_parser<bhttp::buffer_body>> body_parser_;
+  bool body_pending_ = false;
   Phase phase_ = Phase::kIdle;
   bool handshake_done_ = false;
   bool first_request_ = true;

@@ -33,8 +33,20 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "core/crypto/crypto.h"
+#include "core/encoding.h"
+#include "server/http/body_test_support.h"
+
 namespace ztm::server::http {
 namespace {
+
+Response Reply(int status, HeaderList headers, std::string body) {
+  Response response;
+  response.status = status;
+  response.headers = std::move(headers);
+  response.body = std::move(body);
+  return response;
+}
 
 using namespace std::chrono_literals;
 
@@ -271,6 +283,23 @@ class TestClient {
     if (head || response.status < 200 || response.status == 204 || response.status == 304) {
       return response;
     }
+    if (response.Header("transfer-encoding") == "chunked") {
+      // RFC 9112 §7.1: size line, data, CRLF; a zero size ends the body (no trailers here).
+      for (;;) {
+        std::size_t line_end;
+        while ((line_end = buffer_.find("\r\n")) == std::string::npos) {
+          if (!ReadMore()) return std::nullopt;
+        }
+        const std::size_t size = std::stoul(buffer_.substr(0, line_end), nullptr, 16);
+        buffer_.erase(0, line_end + 2);
+        while (buffer_.size() < size + 2) {
+          if (!ReadMore()) return std::nullopt;
+        }
+        response.body += buffer_.substr(0, size);
+        buffer_.erase(0, size + 2);
+        if (size == 0) return response;
+      }
+    }
     while (buffer_.size() < content_length) {
       if (!ReadMore()) return std::nullopt;
     }
@@ -336,6 +365,12 @@ std::string SimpleRequest(std::string_view method, std::string_view target,
 
 class RecordingHandler : public RequestHandler {
  public:
+  // Targets under /stream/ take their body as a stream: echo reads it to the end on its own
+  // thread and answers with what arrived; ignore answers at once without reading.
+  bool WantsBodyStream(const Request& head) const override {
+    return head.target.rfind("/stream/", 0) == 0;
+  }
+
   void Handle(Request request, Respond respond) override {
     const std::string target = request.target;
     {
@@ -346,47 +381,79 @@ class RecordingHandler : public RequestHandler {
     if (target == "/slow") {
       std::thread([respond] {
         std::this_thread::sleep_for(600ms);
-        respond(Response{200, {}, "slow done"});
+        respond(Reply(200, {}, "slow done"));
       }).detach();
       return;
     }
     if (target == "/slower") {  // longer than the read and idle timeouts
       std::thread([respond] {
         std::this_thread::sleep_for(1500ms);
-        respond(Response{200, {}, "slower done"});
+        respond(Reply(200, {}, "slower done"));
       }).detach();
+      return;
+    }
+    if (target == "/stream/echo") {
+      std::thread([body = request.body_stream, respond] {
+        const testing::Drained drained = testing::Drain(*body);
+        if (!drained.body.ok()) {
+          respond(Reply(499, {}, CodeName(drained.body.code())));
+          return;
+        }
+        respond(Reply(200, {},
+                      "bytes=" + std::to_string(drained.body->size()) +
+                          " largest=" + std::to_string(drained.largest_piece) +
+                          " sha256=" + HexEncode(crypto::Sha256(AsBytes(*drained.body)))));
+      }).detach();
+      return;
+    }
+    if (target == "/stream/ignore") {
+      respond(Reply(200, {}, "not read"));
+      return;
+    }
+    if (target.rfind("/download", 0) == 0) {
+      // 3 pieces of 100 000 bytes; /download-chunked declares no length; /download-broken
+      // fails after the first piece.
+      const bool chunked = target == "/download-chunked";
+      const bool broken = target == "/download-broken";
+      std::vector<std::string> pieces = {std::string(100000, 'a'), std::string(100000, 'b')};
+      if (!broken) pieces.push_back(std::string(100000, 'c'));
+      Response response = Reply(200, {{"content-type", "application/octet-stream"}}, "");
+      response.body_stream = std::make_shared<testing::ScriptedBody>(
+          pieces, chunked ? std::nullopt : std::optional<std::uint64_t>(300000),
+          broken ? std::optional<Error>(Error{Code::kHttpBodyIncomplete, "upstream left"})
+                 : std::nullopt);
+      respond(std::move(response));
       return;
     }
     if (target == "/throw") throw std::runtime_error("database password is hunter2");
     if (target == "/drop") return;  // drops the Respond without calling it
     if (target == "/twice") {
-      respond(Response{200, {}, "first"});
-      respond(Response{201, {}, "second"});
+      respond(Reply(200, {}, "first"));
+      respond(Reply(201, {}, "second"));
       return;
     }
     if (target == "/bad-header") {
-      respond(Response{200, {{"x-bad", "a\r\nInjected: 1"}}, "x"});
+      respond(Reply(200, {{"x-bad", "a\r\nInjected: 1"}}, "x"));
       return;
     }
     if (target == "/hop") {
-      respond(Response{200,
-                       {{"connection", "x-internal"},
-                        {"x-internal", "1"},
-                        {"transfer-encoding", "chunked"},
-                        {"keep-alive", "timeout=1"},
-                        {"server", "upstream/1.0"},
-                        {"content-length", "999"},
-                        {"x-kept", "yes"}},
-                       "hop"});
+      respond(Reply(200,
+                    {{"connection", "x-internal"},
+                     {"x-internal", "1"},
+                     {"transfer-encoding", "chunked"},
+                     {"keep-alive", "timeout=1"},
+                     {"server", "upstream/1.0"},
+                     {"content-length", "999"},
+                     {"x-kept", "yes"}},
+                    "hop"));
       return;
     }
     if (target == "/cert") {
-      respond(Response{200, {}, request.client_certificate_pem.value_or("none")});
+      respond(Reply(200, {}, request.client_certificate_pem.value_or("none")));
       return;
     }
-    respond(Response{200,
-                     {{"content-type", "text/plain"}},
-                     request.method + " " + request.target + " " + request.body});
+    respond(Reply(200, {{"content-type", "text/plain"}},
+                  request.method + " " + request.target + " " + request.body));
   }
 
   std::size_t count() {
@@ -929,6 +996,121 @@ TEST_F(HttpServerTest, ConnectionLimitClosesExtraConnections) {
   EXPECT_EQ(EventCount(TransportEvent::kConnectionLimit), 1);
   ASSERT_TRUE(first->Send(SimpleRequest("GET", "/still-fine")));
   EXPECT_TRUE(first->ReadResponse());
+}
+
+// A body the handler takes as a stream arrives in bounded pieces (max_body_bytes still applies,
+// counted as it streams).
+TEST_F(HttpServerTest, StreamedRequestBodyArrivesInPieces) {
+  ServerOptions options = Options();
+  options.max_body_bytes = 1024 * 1024;
+  StartServer(std::move(options));
+  auto client = ConnectTls();
+  ASSERT_NE(client, nullptr);
+  const std::string body(300000, 'q');
+  const std::string expected = "bytes=300000 largest=";
+  ASSERT_TRUE(client->Send(SimpleRequest("POST", "/stream/echo", {}, body)));
+  auto response = client->ReadResponse();
+  ASSERT_TRUE(response);
+  ASSERT_EQ(response->status, 200) << response->body;
+  EXPECT_EQ(response->body.rfind(expected, 0), 0u) << response->body;
+  EXPECT_NE(response->body.find(HexEncode(crypto::Sha256(AsBytes(body)))), std::string::npos);
+  const std::size_t largest = std::stoul(response->body.substr(expected.size()));
+  EXPECT_LE(largest, kBodyChunkBytes);
+  EXPECT_TRUE(handler_.last().body.empty());
+  EXPECT_EQ(handler_.last().body_stream->declared_length(), 300000u);
+
+  // Chunked, on the same kept-alive connection (the body was read to its end).
+  ASSERT_TRUE(
+      client->Send("POST /stream/echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+                   "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"));
+  response = client->ReadResponse();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->body.rfind("bytes=5 ", 0), 0u) << response->body;
+  EXPECT_EQ(handler_.last().body_stream->declared_length(), std::nullopt);
+}
+
+TEST_F(HttpServerTest, StreamedRequestBodyKeepsLimitAndTimeout) {
+  StartServer(Options());  // 1 KiB of body, read timeout 1 s
+  {
+    // Chunked past the limit: the stream fails with kInputTooLarge.
+    auto client = ConnectTls();
+    ASSERT_NE(client, nullptr);
+    const std::string chunk(800, 'b');
+    ASSERT_TRUE(client->Send(
+        "POST /stream/echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n320\r\n" +
+        chunk + "\r\n320\r\n" + chunk + "\r\n0\r\n\r\n"));
+    auto response = client->ReadResponse();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->body, "input_too_large");
+    EXPECT_EQ(response->Header("connection"), "close");
+  }
+  {
+    // A body that stalls: kHttpBodyTimeout after the read timeout.
+    auto client = ConnectTls();
+    ASSERT_NE(client, nullptr);
+    const auto start = std::chrono::steady_clock::now();
+    ASSERT_TRUE(
+        client->Send("POST /stream/echo HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\nabc"));
+    auto response = client->ReadResponse();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->body, "http_body_timeout");
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+  }
+  EXPECT_EQ(EventCount(TransportEvent::kBodyTooLarge), 1);
+  EXPECT_EQ(EventCount(TransportEvent::kReadTimeout), 1);
+}
+
+TEST_F(HttpServerTest, UnreadStreamedBodyClosesTheConnection) {
+  StartServer(Options());
+  auto client = ConnectTls();
+  ASSERT_NE(client, nullptr);
+  // The handler answers without reading: the rest of the body would be taken for the next
+  // request if the connection stayed open.
+  ASSERT_TRUE(client->Send(SimpleRequest("POST", "/stream/ignore", {}, "GET /smuggled HTTP/1.1")));
+  auto response = client->ReadResponse();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->body, "not read");
+  EXPECT_EQ(response->Header("connection"), "close");
+  EXPECT_FALSE(client->ReadResponse());
+  EXPECT_EQ(handler_.count(), 1u);
+}
+
+TEST_F(HttpServerTest, StreamsResponseBodies) {
+  StartServer(Options());
+  auto client = ConnectTls();
+  ASSERT_NE(client, nullptr);
+  const std::string expected =
+      std::string(100000, 'a') + std::string(100000, 'b') + std::string(100000, 'c');
+  ASSERT_TRUE(client->Send(SimpleRequest("GET", "/download")));
+  auto response = client->ReadResponse();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->Header("content-length"), "300000");
+  EXPECT_TRUE(response->body == expected);
+  // Chunked when no length is declared; the connection stays usable.
+  ASSERT_TRUE(client->Send(SimpleRequest("GET", "/download-chunked")));
+  response = client->ReadResponse();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->Header("transfer-encoding"), "chunked");
+  EXPECT_FALSE(response->Header("content-length"));
+  EXPECT_TRUE(response->body == expected);
+  // HEAD: the length, no content.
+  ASSERT_TRUE(client->Send(SimpleRequest("HEAD", "/download")));
+  response = client->ReadResponse(/*head=*/true);
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->Header("content-length"), "300000");
+  ASSERT_TRUE(client->Send(SimpleRequest("GET", "/")));
+  response = client->ReadResponse();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->body, "GET / ");
+}
+
+TEST_F(HttpServerTest, FailingResponseStreamTruncatesAndCloses) {
+  StartServer(Options());
+  auto client = ConnectTls();
+  ASSERT_NE(client, nullptr);
+  ASSERT_TRUE(client->Send(SimpleRequest("GET", "/download-broken")));
+  // 300 000 bytes declared, 100 000 sent, then the connection closes: never a whole response.
+  EXPECT_FALSE(client->ReadResponse());
 }
 
 TEST_F(HttpServerTest, CreateRefusesMismatchedKey) {

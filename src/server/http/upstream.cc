@@ -1,7 +1,7 @@
 // UpstreamClient on Boost.Beast (see upstream.h): one HTTP/1.1 connection per forwarded
-// request to a plain-HTTP upstream, one deadline for the whole exchange, bounded response
-// size, hop-by-hop fields dropped both ways, and errors answered as 502/504 JSON without
-// internal detail.
+// request to a plain-HTTP upstream, bodies streamed both ways in bounded pieces (buffer_body
+// parser and serializer), a timeout on every step, hop-by-hop fields dropped both ways, and
+// errors answered as 502/504 JSON without internal detail.
 #include "server/http/upstream.h"
 
 #include <algorithm>
@@ -91,7 +91,38 @@ struct ClientState {
   bool closing = false;
 };
 
-// One forwarded request: resolve, connect, write, read, deliver. Runs on its own strand.
+// A request body given whole (Request::body): one piece.
+class WholeBody final : public BodyReader {
+ public:
+  explicit WholeBody(std::string body) : body_(std::move(body)) {}
+  void Read(OnChunk on_chunk) override { on_chunk(BodyChunk{std::move(body_), true}); }
+  std::optional<std::uint64_t> declared_length() const override { return body_.size(); }
+
+ private:
+  std::string body_;
+};
+
+// Methods whose requests carry no content unless they say so: without a body, no
+// Content-Length: 0 is added to them (RFC 9110 §8.6 "SHOULD NOT" for requests without content).
+bool MethodUsuallyWithoutContent(std::string_view method) {
+  return method == "GET" || method == "HEAD" || method == "DELETE" || method == "OPTIONS" ||
+         method == "TRACE";
+}
+
+Response BodyErrorResponse(const Error& error) {
+  switch (error.code) {
+    case Code::kHttpBodyTimeout:
+      return JsonError(408, "request_timeout");
+    case Code::kInputTooLarge:
+      return JsonError(413, "request_body_too_large");
+    default:
+      return JsonError(400, "bad_request");
+  }
+}
+
+// One forwarded request: resolve, connect, stream the request, read the response header,
+// deliver, then stream the response content to whoever reads it. Runs on its own strand; each
+// step has the client's timeout.
 class Exchange : public std::enable_shared_from_this<Exchange> {
  public:
   Exchange(std::shared_ptr<ClientState> state, Respond respond)
@@ -107,7 +138,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     state_->exchanges.erase(this);
   }
 
-  // Builds the upstream request; a 4xx/5xx Response if `request` cannot be sent as is.
+  // Builds the upstream request header; a 4xx/5xx Response if `request` cannot be sent as is.
   std::optional<Response> Prepare(Request request) {
     if (!IsToken(request.method)) return JsonError(500, "internal_error");
     if (!IsOriginForm(request.target)) return JsonError(400, "bad_request");
@@ -124,14 +155,30 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
       message_.insert(name, value);
     }
     message_.set(bhttp::field::host, state_->address.host_header);
-    message_.body() = std::move(request.body);
-    message_.prepare_payload();
+    body_ = request.body_stream != nullptr ? std::move(request.body_stream)
+                                           : std::make_shared<WholeBody>(std::move(request.body));
+    // RFC 9112 §6: the declared length frames the body; a stream of unknown length goes
+    // chunked.
+    const auto length = body_->declared_length();
+    if (!length) {
+      message_.chunked(true);
+    } else if (*length > 0 || !MethodUsuallyWithoutContent(request.method)) {
+      message_.content_length(*length);
+    }
     message_.keep_alive(false);
     return std::nullopt;
   }
 
+  // Waits for the first piece of the body before connecting: a body refused before it is
+  // released (see DigestCheckedBody) never reaches the upstream at all, not even as a header.
   void Start() {
-    asio::post(strand_, [self = shared_from_this()] { self->Resolve(); });
+    body_->Read([self = shared_from_this()](Result<BodyChunk> piece) mutable {
+      asio::post(self->strand_, [self, piece = std::move(piece)]() mutable {
+        if (!piece.ok()) return self->Finish(BodyErrorResponse(piece.error()));
+        self->first_piece_ = std::move(piece);
+        self->Resolve();
+      });
+    });
   }
 
   // Answers without touching the network (the exchange never started, so nothing else
@@ -148,12 +195,18 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     });
   }
 
+  // The next piece of the response content (see UpstreamBody).
+  void PostReadResponsePiece(BodyReader::OnChunk on_chunk) {
+    asio::post(strand_, [self = shared_from_this(), on_chunk = std::move(on_chunk)]() mutable {
+      self->ReadResponsePiece(std::move(on_chunk));
+    });
+  }
+
  private:
   void Resolve() {
-    deadline_ = std::chrono::steady_clock::now() + state_->timeout;
     if (cancelled_) return Finish(JsonError(502, "upstream_unavailable"));
     // The resolver has no timeout of its own: a timer cancels it at the deadline.
-    resolve_timer_.expires_at(deadline_);
+    resolve_timer_.expires_after(state_->timeout);
     resolve_timer_.async_wait([self = shared_from_this()](const ErrorCode& ec) {
       if (ec) return;
       self->resolve_timed_out_ = true;
@@ -170,7 +223,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     resolve_timer_.cancel();
     if (resolve_timed_out_) return Finish(JsonError(504, "upstream_timeout"));
     if (ec || cancelled_) return Finish(JsonError(502, "upstream_unavailable"));
-    stream_.expires_at(deadline_);
+    stream_.expires_after(state_->timeout);
     stream_.async_connect(
         results, [self = shared_from_this()](const ErrorCode& error, const tcp::endpoint&) {
           self->OnConnect(error);
@@ -179,31 +232,73 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
   void OnConnect(const ErrorCode& ec) {
     if (ec || cancelled_) return Fail(ec, "upstream_unavailable");
-    stream_.expires_at(deadline_);
-    bhttp::async_write(stream_, message_,
-                       [self = shared_from_this()](const ErrorCode& error, std::size_t) {
-                         if (error || self->cancelled_) {
-                           return self->Fail(error, "upstream_unavailable");
+    message_.body().data = nullptr;
+    message_.body().more = true;
+    serializer_.emplace(message_);
+    stream_.expires_after(state_->timeout);
+    bhttp::async_write_header(stream_, *serializer_,
+                              [self = shared_from_this()](const ErrorCode& error, std::size_t) {
+                                if (error || self->cancelled_) {
+                                  return self->Fail(error, "upstream_unavailable");
+                                }
+                                Result<BodyChunk> first = std::move(*self->first_piece_);
+                                self->first_piece_.reset();
+                                self->OnRequestPiece(std::move(first));
+                              });
+  }
+
+  // The request body goes on piece by piece as the client sends it; the upstream's timeout
+  // does not run while we wait for the client (the client's own read timeout does).
+  void PullRequestPiece() {
+    body_->Read([self = shared_from_this()](Result<BodyChunk> piece) mutable {
+      asio::post(self->strand_, [self, piece = std::move(piece)]() mutable {
+        self->OnRequestPiece(std::move(piece));
+      });
+    });
+  }
+
+  void OnRequestPiece(Result<BodyChunk> piece) {
+    if (cancelled_ || finished_) return Finish(JsonError(502, "upstream_unavailable"));
+    if (!piece.ok()) {
+      // The body failed (the client stalled or left, or a filter refused it): the upstream
+      // must not take a partial body for a whole one, so its connection is closed before the
+      // request is complete.
+      return Finish(BodyErrorResponse(piece.error()));
+    }
+    if (piece->data.empty() && !piece->last) return PullRequestPiece();
+    request_piece_ = std::move(piece->data);
+    auto& body = message_.body();
+    body.data = request_piece_.empty() ? nullptr : request_piece_.data();
+    body.size = request_piece_.size();
+    body.more = !piece->last;
+    stream_.expires_after(state_->timeout);
+    bhttp::async_write(stream_, *serializer_,
+                       [self = shared_from_this()](ErrorCode ec, std::size_t) {
+                         if (ec == bhttp::error::need_buffer) ec = {};
+                         if (ec || self->cancelled_) {
+                           return self->Fail(ec, "upstream_unavailable");
                          }
-                         self->ReadResponse();
+                         if (!self->serializer_->is_done()) return self->PullRequestPiece();
+                         self->body_.reset();
+                         self->ReadResponseHeader();
                        });
   }
 
-  void ReadResponse() {
+  void ReadResponseHeader() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(kMaxUpstreamResponseHeaderBytes));
-    parser_->body_limit(kMaxUpstreamResponseBodyBytes);
+    // The content is streamed, never held whole: no size limit is needed for memory.
+    parser_->body_limit(boost::none);
     // RFC 9110 §9.3.2: a response to HEAD has no content whatever its Content-Length says.
     if (head_) parser_->skip(true);
-    stream_.expires_at(deadline_);
-    bhttp::async_read(
+    stream_.expires_after(state_->timeout);
+    bhttp::async_read_header(
         stream_, buffer_, *parser_,
-        [self = shared_from_this()](const ErrorCode& ec, std::size_t) { self->OnRead(ec); });
+        [self = shared_from_this()](const ErrorCode& ec, std::size_t) { self->OnHeader(ec); });
   }
 
-  void OnRead(const ErrorCode& ec) {
-    if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit ||
-        ec == bhttp::error::buffer_overflow) {
+  void OnHeader(const ErrorCode& ec) {
+    if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) {
       return Finish(JsonError(502, "bad_upstream_response"));
     }
     if (ec || cancelled_) return Fail(ec, "bad_upstream_response");
@@ -213,7 +308,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     // which a verifying proxy does not do.
     if (status >= 100 && status < 200 && status != 101 &&
         ++interim_responses_ <= kMaxInterimResponses) {
-      return ReadResponse();
+      return ReadResponseHeader();
     }
     if (status < 200 || status > 599) return Finish(JsonError(502, "bad_upstream_response"));
 
@@ -224,23 +319,77 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
       headers.emplace_back(Lowercase(field.name_string()), std::string(field.value()));
     }
     out.headers = WithoutHopByHopHeaders(headers);
-    out.body = std::move(response.body());
-    ErrorCode ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
-    Finish(std::move(out));
+    if (parser_->is_done()) return Finish(std::move(out));  // no content
+    std::optional<std::uint64_t> length;
+    if (const auto declared = parser_->content_length()) length = *declared;
+    out.body_stream = std::make_shared<UpstreamBody>(shared_from_this(), length);
+    Deliver(std::move(out));
   }
 
-  // Maps a transport error: the deadline passed → 504; anything else → 502.
+  void ReadResponsePiece(BodyReader::OnChunk on_chunk) {
+    if (!parser_ || parser_->is_done() || cancelled_ || !stream_.socket().is_open()) {
+      return on_chunk(Error{Code::kHttpBodyIncomplete, "the upstream response ended"});
+    }
+    auto piece = std::make_shared<std::string>(kBodyChunkBytes, '\0');
+    parser_->get().body().data = piece->data();
+    parser_->get().body().size = piece->size();
+    stream_.expires_after(state_->timeout);
+    bhttp::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this(), piece, on_chunk = std::move(on_chunk)](ErrorCode ec,
+                                                                           std::size_t) mutable {
+          if (ec == bhttp::error::need_buffer) ec = {};
+          if (ec || self->cancelled_) {
+            self->CloseStream();
+            return on_chunk(Error{
+                ec == beast::error::timeout ? Code::kHttpBodyTimeout : Code::kHttpBodyIncomplete,
+                "the upstream response ended early"});
+          }
+          piece->resize(piece->size() - self->parser_->get().body().size);
+          const bool last = self->parser_->is_done();
+          if (last) self->CloseStream();
+          on_chunk(BodyChunk{std::move(*piece), last});
+        });
+  }
+
+  // The response content, read from the upstream connection as the client takes it.
+  class UpstreamBody final : public BodyReader {
+   public:
+    UpstreamBody(std::shared_ptr<Exchange> exchange, std::optional<std::uint64_t> length)
+        : exchange_(std::move(exchange)), length_(length) {}
+    // Dropped before the end (the client left): the upstream connection closes.
+    ~UpstreamBody() override { exchange_->PostCancel(); }
+    void Read(OnChunk on_chunk) override { exchange_->PostReadResponsePiece(std::move(on_chunk)); }
+    std::optional<std::uint64_t> declared_length() const override { return length_; }
+
+   private:
+    std::shared_ptr<Exchange> exchange_;
+    std::optional<std::uint64_t> length_;
+  };
+
+  // Maps a transport error: a timeout → 504; anything else → 502.
   void Fail(const ErrorCode& ec, std::string_view code) {
     if (ec == beast::error::timeout) return Finish(JsonError(504, "upstream_timeout"));
     Finish(JsonError(502, cancelled_ ? "upstream_unavailable" : code));
   }
 
+  void CloseStream() {
+    ErrorCode ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();
+  }
+
+  // Ends the exchange with `response` (no content follows from the upstream).
   void Finish(Response response) {
     if (finished_) return;
+    CloseStream();
+    body_.reset();
+    Deliver(std::move(response));
+  }
+
+  void Deliver(Response response) {
+    if (finished_) return;
     finished_ = true;
-    stream_.close();
     Respond respond = std::move(respond_);
     respond(std::move(response));
   }
@@ -251,10 +400,13 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   tcp::resolver resolver_;
   beast::tcp_stream stream_;
   asio::steady_timer resolve_timer_;
-  std::chrono::steady_clock::time_point deadline_;
-  bhttp::request<bhttp::string_body> message_;
+  bhttp::request<bhttp::buffer_body> message_;
+  std::optional<bhttp::request_serializer<bhttp::buffer_body>> serializer_;
+  std::shared_ptr<BodyReader> body_;              // the request body, until it is sent
+  std::string request_piece_;                     // the piece being written
+  std::optional<Result<BodyChunk>> first_piece_;  // read before connecting
   beast::flat_buffer buffer_;
-  std::optional<bhttp::response_parser<bhttp::string_body>> parser_;
+  std::optional<bhttp::response_parser<bhttp::buffer_body>> parser_;
   bool head_ = false;
   bool cancelled_ = false;
   bool resolve_timed_out_ = false;

@@ -25,11 +25,8 @@ struct UpstreamAddress {
 // port 0. The error message names what is wrong; the caller adds the config key.
 Result<UpstreamAddress> ParseUpstreamUrl(std::string_view url);
 
-// The most response bytes (header and body) read from the upstream: responses are
-// buffered before they are sent on, so this bounds the memory one forwarded request can
-// take. 16 MiB is far above an API's JSON responses; larger downloads belong on another
-// path than a verifying proxy.
-inline constexpr std::size_t kMaxUpstreamResponseBodyBytes = 16 * 1024 * 1024;
+// The most bytes of response header read from the upstream. The content is streamed to the
+// client piece by piece (BodyReader), so its size does not bound memory and is not limited.
 inline constexpr std::size_t kMaxUpstreamResponseHeaderBytes = 64 * 1024;
 
 class UpstreamClient {
@@ -38,9 +35,14 @@ class UpstreamClient {
   static Result<std::unique_ptr<UpstreamClient>> Create(const std::string& base_url,
                                                         std::int64_t timeout_seconds);
   virtual ~UpstreamClient() = default;
-  // Sends `request` (method, target, headers, body as given: the caller has already stripped
-  // and added what it must) and delivers the upstream's response, or a 502/504 Response if
-  // the upstream is unreachable or too slow. Hop-by-hop headers are not forwarded either way.
+  // Sends `request` (method, target, headers, and its body, whole or as body_stream: the
+  // caller has already stripped and added what it must) and delivers the upstream's response
+  // once its header arrived, its content (if any) in Response::body_stream; or a 502/504
+  // Response if the upstream is unreachable or too slow. A body_stream that fails mid-way
+  // closes the upstream connection before the request is complete (the upstream never takes
+  // a part for the whole) and is answered 408 (kHttpBodyTimeout), 413 (kInputTooLarge) or 400.
+  // Hop-by-hop headers are not forwarded either way. Each step (connect, each write, the
+  // response header, each read of the content) has the client's timeout.
   virtual void Forward(Request request, Respond respond) = 0;
 };
 

@@ -3,6 +3,8 @@
 // (502 when down or broken, 504 on timeout, bounded response size). Also ParseUpstreamUrl.
 #include "server/http/upstream.h"
 
+#include "server/http/body_test_support.h"
+
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -87,14 +89,35 @@ void WriteRaw(tcp::socket& socket, const std::string& bytes) {
   asio::write(socket, asio::buffer(bytes), ignored);
 }
 
-// Forwards `request` and waits for the answer.
-Response ForwardAndWait(UpstreamClient& client, Request request) {
+Request MakeRequest(std::string method, std::string target, HeaderList headers = {}) {
+  Request request;
+  request.method = std::move(method);
+  request.target = std::move(target);
+  request.headers = std::move(headers);
+  return request;
+}
+
+// Forwards `request` and waits for the answer's header.
+Response ForwardForHeader(UpstreamClient& client, Request request) {
   auto promise = std::make_shared<std::promise<Response>>();
   auto future = promise->get_future();
   client.Forward(std::move(request),
                  [promise](Response response) { promise->set_value(std::move(response)); });
   EXPECT_EQ(future.wait_for(10s), std::future_status::ready);
   return future.get();
+}
+
+// Forwards `request` and waits for the whole answer (its streamed content read into body).
+Response ForwardAndWait(UpstreamClient& client, Request request) {
+  Response response = ForwardForHeader(client, std::move(request));
+  if (response.body_stream != nullptr) {
+    EXPECT_TRUE(response.body.empty());
+    testing::Drained drained = testing::Drain(*response.body_stream);
+    EXPECT_TRUE(drained.body.ok()) << drained.body.error().message;
+    if (drained.body.ok()) response.body = *drained.body;
+    response.body_stream.reset();
+  }
+  return response;
 }
 
 std::unique_ptr<UpstreamClient> MakeClient(const std::string& url, std::int64_t timeout = 5) {
@@ -172,7 +195,7 @@ TEST(UpstreamClientTest, HeadResponseKeepsLengthWithoutBody) {
   });
   self = &upstream;
   auto client = MakeClient("http://127.0.0.1:" + std::to_string(upstream.port()));
-  Request request{"HEAD", "/file", {}, "", "", false, std::nullopt};
+  Request request = MakeRequest("HEAD", "/file");
   const Response response = ForwardAndWait(*client, request);
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(HeaderOf(response, "content-length"), "1234");
@@ -188,7 +211,7 @@ TEST(UpstreamClientTest, SkipsInterimResponses) {
   });
   self = &upstream;
   auto client = MakeClient("http://127.0.0.1:" + std::to_string(upstream.port()));
-  const Response response = ForwardAndWait(*client, Request{"GET", "/", {}, "", "", false, {}});
+  const Response response = ForwardAndWait(*client, MakeRequest("GET", "/"));
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.body, "ok");
 }
@@ -201,7 +224,7 @@ TEST(UpstreamClientTest, UnreachableUpstreamIs502) {
     port = probe.local_endpoint().port();
   }  // closed: nothing listens there now
   auto client = MakeClient("http://127.0.0.1:" + std::to_string(port));
-  const Response response = ForwardAndWait(*client, Request{"GET", "/", {}, "", "", false, {}});
+  const Response response = ForwardAndWait(*client, MakeRequest("GET", "/"));
   EXPECT_EQ(response.status, 502);
   EXPECT_EQ(response.body, "{\"error\":\"upstream_unavailable\"}");
   EXPECT_EQ(HeaderOf(response, "content-type"), "application/json");
@@ -219,7 +242,7 @@ TEST(UpstreamClientTest, SlowUpstreamIs504WithinTimeout) {
   self = &upstream;
   auto client = MakeClient("http://127.0.0.1:" + std::to_string(upstream.port()), /*timeout=*/1);
   const auto start = std::chrono::steady_clock::now();
-  const Response response = ForwardAndWait(*client, Request{"GET", "/", {}, "", "", false, {}});
+  const Response response = ForwardAndWait(*client, MakeRequest("GET", "/"));
   const auto elapsed = std::chrono::steady_clock::now() - start;
   EXPECT_EQ(response.status, 504);
   EXPECT_EQ(response.body, "{\"error\":\"upstream_timeout\"}");
@@ -227,15 +250,12 @@ TEST(UpstreamClientTest, SlowUpstreamIs504WithinTimeout) {
   EXPECT_LT(elapsed, 3s);
 }
 
-TEST(UpstreamClientTest, OversizedOrBrokenResponsesAre502) {
+TEST(UpstreamClientTest, OversizedOrBrokenResponseHeadersAre502) {
   const std::vector<std::string> answers = {
-      "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(kMaxUpstreamResponseBodyBytes + 1) +
-          "\r\n\r\n",
       "HTTP/1.1 200 OK\r\nX-Huge: " + std::string(kMaxUpstreamResponseHeaderBytes, 'h') +
           "\r\n\r\n",
       "this is not HTTP\r\n\r\n",
       "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n",
-      "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort",  // closed mid-body
   };
   for (const auto& answer : answers) {
     FakeUpstream* self = nullptr;
@@ -245,26 +265,158 @@ TEST(UpstreamClientTest, OversizedOrBrokenResponsesAre502) {
     });
     self = &upstream;
     auto client = MakeClient("http://127.0.0.1:" + std::to_string(upstream.port()));
-    const Response response = ForwardAndWait(*client, Request{"GET", "/", {}, "", "", false, {}});
+    const Response response = ForwardAndWait(*client, MakeRequest("GET", "/"));
     EXPECT_EQ(response.status, 502) << answer.substr(0, 40);
     EXPECT_EQ(response.body, "{\"error\":\"bad_upstream_response\"}") << answer.substr(0, 40);
+  }
+}
+
+TEST(UpstreamClientTest, ResponseCutShortFailsItsStream) {
+  FakeUpstream* self = nullptr;
+  FakeUpstream upstream([&](tcp::socket& socket) {
+    if (!self->ReadRequest(socket)) return;
+    WriteRaw(socket, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort");  // then closes
+  });
+  self = &upstream;
+  auto client = MakeClient("http://127.0.0.1:" + std::to_string(upstream.port()));
+  Response response = ForwardForHeader(*client, MakeRequest("GET", "/"));
+  EXPECT_EQ(response.status, 200);
+  ASSERT_NE(response.body_stream, nullptr);
+  EXPECT_EQ(response.body_stream->declared_length(), 10u);
+  const testing::Drained drained = testing::Drain(*response.body_stream);
+  ASSERT_FALSE(drained.body.ok());
+  EXPECT_EQ(drained.body.code(), Code::kHttpBodyIncomplete);
+}
+
+// Bodies far larger than one piece pass through in bounded pieces, with a declared length or
+// chunked.
+TEST(UpstreamClientTest, LargeResponsesStreamInBoundedPieces) {
+  const std::string content(20 * 1024 * 1024 + 7, 'z');
+  for (const bool chunked : {false, true}) {
+    FakeUpstream* self = nullptr;
+    FakeUpstream upstream([&](tcp::socket& socket) {
+      if (!self->ReadRequest(socket)) return;
+      bhttp::response<bhttp::string_body> answer{bhttp::status::ok, 11};
+      answer.body() = content;
+      if (chunked) {
+        answer.chunked(true);
+      } else {
+        answer.prepare_payload();
+      }
+      boost::system::error_code ignored;
+      bhttp::write(socket, answer, ignored);
+    });
+    self = &upstream;
+    auto client = MakeClient("http://127.0.0.1:" + std::to_string(upstream.port()));
+    Response response = ForwardForHeader(*client, MakeRequest("GET", "/download"));
+    ASSERT_EQ(response.status, 200);
+    ASSERT_NE(response.body_stream, nullptr);
+    EXPECT_EQ(response.body_stream->declared_length(),
+              chunked ? std::nullopt : std::optional<std::uint64_t>(content.size()));
+    const testing::Drained drained = testing::Drain(*response.body_stream);
+    ASSERT_TRUE(drained.body.ok()) << drained.body.error().message;
+    EXPECT_TRUE(*drained.body == content) << "chunked=" << chunked;
+    EXPECT_LE(drained.largest_piece, kBodyChunkBytes);
+    EXPECT_GE(drained.pieces, content.size() / kBodyChunkBytes);
+  }
+}
+
+TEST(UpstreamClientTest, StreamsRequestBodyWithDeclaredLengthOrChunked) {
+  const std::vector<std::string> pieces = {"{\"part\":1,", "", std::string(100000, 'b'), "}"};
+  std::string whole;
+  for (const auto& piece : pieces) whole += piece;
+  for (const bool declared : {true, false}) {
+    FakeUpstream* self = nullptr;
+    FakeUpstream upstream([&](tcp::socket& socket) {
+      if (!self->ReadRequest(socket)) return;
+      WriteRaw(socket, "HTTP/1.1 204 No Content\r\n\r\n");
+    });
+    self = &upstream;
+    auto client = MakeClient("http://127.0.0.1:" + std::to_string(upstream.port()));
+    Request request = MakeRequest("PUT", "/upload", {{"content-length", "1"}});
+    request.body_stream = std::make_shared<testing::ScriptedBody>(
+        pieces, declared ? std::optional<std::uint64_t>(whole.size()) : std::nullopt);
+    const Response response = ForwardAndWait(*client, std::move(request));
+    EXPECT_EQ(response.status, 204);
+    const auto seen = upstream.last_request();
+    EXPECT_TRUE(seen.body() == whole);
+    if (declared) {
+      EXPECT_EQ(seen[bhttp::field::content_length], std::to_string(whole.size()));
+      EXPECT_EQ(seen.count(bhttp::field::transfer_encoding), 0u);
+    } else {
+      EXPECT_EQ(seen[bhttp::field::transfer_encoding], "chunked");
+      EXPECT_EQ(seen.count(bhttp::field::content_length), 0u);
+    }
+  }
+}
+
+// A body refused before its first piece is released never reaches the upstream at all: no
+// connection, not even a header a lenient upstream could act on with an empty body.
+TEST(UpstreamClientTest, BodyRefusedBeforeFirstPieceNeverConnects) {
+  std::atomic<int> connections{0};
+  FakeUpstream upstream([&](tcp::socket&) { ++connections; });
+  auto client = MakeClient("http://127.0.0.1:" + std::to_string(upstream.port()));
+  Request request = MakeRequest("POST", "/orders");
+  request.body_stream = std::make_shared<testing::ScriptedBody>(
+      std::vector<std::string>{}, 9, Error{Code::kContentDigestMismatch, "refused"});
+  const Response response = ForwardAndWait(*client, std::move(request));
+  EXPECT_EQ(response.status, 400);
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(connections.load(), 0);
+}
+
+// A body that fails mid-way (a refused digest, a stalled client) never reaches the upstream as
+// a complete request: the connection closes first, and the client hears the mapped status.
+TEST(UpstreamClientTest, FailingRequestBodyNeverCompletesUpstream) {
+  struct Case {
+    Code code;
+    int status;
+  };
+  for (const Case& failure :
+       {Case{Code::kContentDigestMismatch, 400}, Case{Code::kHttpBodyTimeout, 408},
+        Case{Code::kInputTooLarge, 413}, Case{Code::kHttpBodyIncomplete, 400}}) {
+    for (const bool declared : {true, false}) {
+      std::atomic<bool> upstream_read_whole{false};
+      std::atomic<bool> upstream_saw_request{false};
+      FakeUpstream upstream([&](tcp::socket& socket) {
+        boost::beast::flat_buffer buffer;
+        bhttp::request<bhttp::string_body> request;
+        boost::system::error_code ec;
+        bhttp::read(socket, buffer, request, ec);
+        upstream_saw_request = true;
+        if (!ec) {
+          upstream_read_whole = true;
+          WriteRaw(socket, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        }
+      });
+      auto client = MakeClient("http://127.0.0.1:" + std::to_string(upstream.port()));
+      Request request = MakeRequest("POST", "/orders");
+      request.body_stream = std::make_shared<testing::ScriptedBody>(
+          std::vector<std::string>{"abc", "def"},
+          declared ? std::optional<std::uint64_t>(9) : std::nullopt,
+          Error{failure.code, "refused"});
+      const Response response = ForwardAndWait(*client, std::move(request));
+      EXPECT_EQ(response.status, failure.status) << CodeName(failure.code);
+      // Wait until the upstream has seen the connection end.
+      for (int i = 0; i < 200 && !upstream_saw_request; ++i) std::this_thread::sleep_for(10ms);
+      EXPECT_TRUE(upstream_saw_request);
+      EXPECT_FALSE(upstream_read_whole) << CodeName(failure.code) << " declared=" << declared;
+    }
   }
 }
 
 TEST(UpstreamClientTest, RefusesRequestsThatCannotBeSentAsIs) {
   auto client = MakeClient("http://127.0.0.1:9");
   // Not origin-form: never sent.
-  Response response =
-      ForwardAndWait(*client, Request{"GET", "http://evil/", {}, "", "", false, {}});
+  Response response = ForwardAndWait(*client, MakeRequest("GET", "http://evil/"));
   EXPECT_EQ(response.status, 400);
-  response = ForwardAndWait(*client, Request{"GET", "/a b", {}, "", "", false, {}});
+  response = ForwardAndWait(*client, MakeRequest("GET", "/a b"));
   EXPECT_EQ(response.status, 400);
   // A header value that would inject a line: internal error, never sent.
-  response = ForwardAndWait(*client,
-                            Request{"GET", "/", {{"x-a", "1\r\nX-Admin: yes"}}, "", "", false, {}});
+  response = ForwardAndWait(*client, MakeRequest("GET", "/", {{"x-a", "1\r\nX-Admin: yes"}}));
   EXPECT_EQ(response.status, 500);
   EXPECT_EQ(response.body, "{\"error\":\"internal_error\"}");
-  response = ForwardAndWait(*client, Request{"G T", "/", {}, "", "", false, {}});
+  response = ForwardAndWait(*client, MakeRequest("G T", "/"));
   EXPECT_EQ(response.status, 500);
 }
 
@@ -280,7 +432,7 @@ TEST(UpstreamClientTest, DestroyingClientAnswersForwardsInFlight) {
   auto client = MakeClient("http://127.0.0.1:" + std::to_string(upstream.port()), 30);
   auto promise = std::make_shared<std::promise<Response>>();
   auto future = promise->get_future();
-  client->Forward(Request{"GET", "/", {}, "", "", false, {}},
+  client->Forward(MakeRequest("GET", "/"),
                   [promise](Response response) { promise->set_value(std::move(response)); });
   std::this_thread::sleep_for(200ms);
   client.reset();

@@ -158,7 +158,7 @@ Result<VerifiedRequest> RequestVerifier::Verify(const http::Request& request,
       return Error{Code::kRequestSignatureInvalid, "request header section cannot be signed"};
     }
   }
-  const bool has_body = !request.body.empty();
+  const bool has_body = request.HasBody();
   const bool has_digest = message.fields.Contains("content-digest");
   std::optional<httpsig::VerifiedSignature> signature;
   if (policy.require_signature) {
@@ -245,9 +245,19 @@ Result<VerifiedRequest> RequestVerifier::Verify(const http::Request& request,
     if (!has_digest) {
       return Error{Code::kContentDigestMismatch, "request has a body but no Content-Digest"};
     }
-    auto digest = httpsig::VerifyContentDigest(*verified.content_digest_, AsBytes(request.body));
-    if (!digest.ok()) {
-      return Error{Code::kContentDigestMismatch, "Content-Digest: " + digest.error().message};
+    if (request.body_stream != nullptr) {
+      // The body is still arriving: the field is checked now, the bytes as they stream.
+      auto checker = httpsig::ContentDigestChecker::Create(*verified.content_digest_);
+      if (!checker.ok()) {
+        return Error{Code::kContentDigestMismatch, "Content-Digest: " + checker.error().message};
+      }
+      verified.streamed_body_check_ =
+          std::make_shared<httpsig::ContentDigestChecker>(std::move(checker).value());
+    } else {
+      auto digest = httpsig::VerifyContentDigest(*verified.content_digest_, AsBytes(request.body));
+      if (!digest.ok()) {
+        return Error{Code::kContentDigestMismatch, "Content-Digest: " + digest.error().message};
+      }
     }
   }
 

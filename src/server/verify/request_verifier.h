@@ -37,6 +37,7 @@
 #include "core/crypto/public_key_cache.h"
 #include "core/dpop/dpop.h"
 #include "core/error.h"
+#include "core/httpsig/content_digest.h"
 #include "server/config.h"
 #include "server/http/message.h"
 #include "server/store/store.h"
@@ -75,6 +76,12 @@ class VerifiedRequest {
   // The Content-Digest value the signature covered, if any. In auth_request mode it was NOT
   // checked against the body (the gateway has none): the upstream must.
   const std::optional<std::string>& content_digest() const { return content_digest_; }
+  // Set when the request's body is a stream (reverse-proxy mode): the Content-Digest field
+  // parsed, its bytes not yet checked. The caller must pass every piece through it and let
+  // no complete body reach the upstream unless Finish() succeeds (see DigestCheckedBody).
+  const std::shared_ptr<httpsig::ContentDigestChecker>& streamed_body_check() const {
+    return streamed_body_check_;
+  }
 
  private:
   friend class RequestVerifier;
@@ -87,6 +94,7 @@ class VerifiedRequest {
   std::string token_jti_;
   std::string session_id_;
   std::optional<std::string> content_digest_;
+  std::shared_ptr<httpsig::ContentDigestChecker> streamed_body_check_;
 };
 
 // Thread-safe; borrows its collaborators, which must outlive it.
