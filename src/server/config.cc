@@ -24,6 +24,7 @@
 
 #include "core/text.h"
 #include "server/http/upstream.h"
+#include "server/tokens/https_fetcher.h"
 #include "server/verify/client_request.h"
 
 namespace ztm::server {
@@ -434,23 +435,40 @@ Status ParseTokens(const YAML::Node& node, TokenConfig& tokens) {
 
 Status ParseOidcIssuer(const YAML::Node& node, const std::string& path, const fs::path& base_dir,
                        OidcIssuerConfig& issuer) {
-  ZTM_ASSIGN_OR_RETURN(
-      MapReader reader,
-      MapReader::Create(node, path, {"issuer", "audience", "jwks_file", "jwks_url"}));
+  ZTM_ASSIGN_OR_RETURN(MapReader reader,
+                       MapReader::Create(node, path,
+                                         {"issuer", "audience", "jwks_file", "jwks_url",
+                                          "jwks_ca_file", "jwks_refresh_seconds"}));
   ZTM_RETURN_IF_ERROR(reader.RequiredString("issuer", issuer.issuer));
   ZTM_RETURN_IF_ERROR(reader.RequiredString("audience", issuer.audience));
   ZTM_RETURN_IF_ERROR(reader.String("jwks_file", issuer.jwks_file));
   ZTM_RETURN_IF_ERROR(reader.OptionalString("jwks_url", issuer.jwks_url));
+  ZTM_RETURN_IF_ERROR(reader.OptionalString("jwks_ca_file", issuer.jwks_ca_file));
+  ZTM_RETURN_IF_ERROR(reader.Integer("jwks_refresh_seconds", issuer.jwks_refresh_seconds,
+                                     kMinJwksRefreshSeconds, kMaxJwksRefreshSeconds));
   if (reader.Has("jwks_file") == issuer.jwks_url.has_value()) {
     return ConfigError(path, "set exactly one of jwks_file and jwks_url");
   }
-  if (issuer.jwks_url && !issuer.jwks_url->starts_with("https://")) {
-    return ConfigError(reader.PathOf("jwks_url"),
-                       "must be an https:// URL (the keys that vouch for users' identities)");
+  if (issuer.jwks_url) {
+    if (!issuer.jwks_url->starts_with("https://")) {
+      return ConfigError(reader.PathOf("jwks_url"),
+                         "must be an https:// URL (the keys that vouch for users' identities)");
+    }
+    if (Status url = CheckHttpsUrl(*issuer.jwks_url); !url.ok()) {
+      return ConfigError(reader.PathOf("jwks_url"), url.error().message);
+    }
+  } else {
+    for (const char* key : {"jwks_ca_file", "jwks_refresh_seconds"}) {
+      if (reader.Has(key)) return ConfigError(reader.PathOf(key), "only used with jwks_url");
+    }
   }
   if (!issuer.jwks_file.empty()) {
     ZTM_RETURN_IF_ERROR(
         ResolveReadableFile(reader.PathOf("jwks_file"), base_dir, issuer.jwks_file));
+  }
+  if (issuer.jwks_ca_file) {
+    ZTM_RETURN_IF_ERROR(
+        ResolveReadableFile(reader.PathOf("jwks_ca_file"), base_dir, *issuer.jwks_ca_file));
   }
   return OkStatus();
 }

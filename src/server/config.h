@@ -55,11 +55,24 @@ struct TokenConfig {
   std::int64_t key_retirement_seconds = 3600;
 };
 
+// How often a jwks_url is fetched again when its response gives no Cache-Control max-age
+// (RFC 9111 §5.2.2.1); a max-age is clamped to the same bounds. At least 5 minutes, so an
+// issuer (or a cache in front of it) saying "no-cache" cannot make the gateway fetch on every
+// token; at most a day, so a key the issuer withdrew stops verifying within a day.
+inline constexpr std::int64_t kMinJwksRefreshSeconds = 300;
+inline constexpr std::int64_t kMaxJwksRefreshSeconds = 86'400;
+inline constexpr std::int64_t kDefaultJwksRefreshSeconds = 3600;
+
 struct OidcIssuerConfig {
   std::string issuer;
   std::string audience;                 // our client id at that issuer
-  std::string jwks_file;                // the issuer's JWKS as a file
-  std::optional<std::string> jwks_url;  // or fetched from a URL (refreshed hourly)
+  std::string jwks_file;                // the issuer's JWKS as a file, loaded at start
+  std::optional<std::string> jwks_url;  // or fetched over HTTPS and refreshed in the background
+  // jwks_url only: a PEM bundle of the CAs trusted for it instead of the system trust store.
+  std::optional<std::string> jwks_ca_file = std::nullopt;
+  // jwks_url only: the refresh period when the response has no max-age;
+  // kMinJwksRefreshSeconds..kMaxJwksRefreshSeconds.
+  std::int64_t jwks_refresh_seconds = kDefaultJwksRefreshSeconds;
 };
 
 struct AttestationConfig {

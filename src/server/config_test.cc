@@ -269,7 +269,8 @@ TEST_F(ConfigTest, FullExampleInDocsLoads) {
   auto config = Load(doc.substr(start + 8, end - start - 8));
   ASSERT_TRUE(config.ok()) << config.error().message;
   EXPECT_EQ(config->routes.size(), 3u);
-  EXPECT_EQ(config->oidc_issuers.size(), 1u);
+  ASSERT_EQ(config->oidc_issuers.size(), 2u);
+  EXPECT_EQ(config->oidc_issuers[1].jwks_url, "https://login.example/.well-known/jwks.json");
 }
 
 TEST_F(ConfigTest, RefusesUnknownAndDuplicateKeys) {
@@ -465,6 +466,50 @@ TEST_F(ConfigTest, ChecksOidcIssuers) {
             "config: oidc_issuers[1].issuer: issuer listed twice");
   EXPECT_EQ(ErrorOf(Minimal("oidc_issuers:\n  - {audience: y, jwks_file: idp.jwks}\n")),
             "config: oidc_issuers[0].issuer: required");
+  EXPECT_EQ(ErrorOf(Minimal("oidc_issuers:\n  - {issuer: x, audience: y, jwks_url: "
+                            "\"https://u:p@x/k\"}\n")),
+            "config: oidc_issuers[0].jwks_url: must not contain user info");
+  EXPECT_EQ(ErrorOf(Minimal("oidc_issuers:\n  - {issuer: x, audience: y, jwks_url: "
+                            "\"https://x/k#f\"}\n")),
+            "config: oidc_issuers[0].jwks_url: must not have a fragment");
+  EXPECT_EQ(ErrorOf(Minimal("oidc_issuers:\n  - {issuer: x, audience: y, jwks_url: "
+                            "\"https:///k\"}\n")),
+            "config: oidc_issuers[0].jwks_url: must name a host");
+  // The jwks_url options mean nothing for a file.
+  EXPECT_EQ(ErrorOf(Minimal("oidc_issuers:\n  - {issuer: x, audience: y, jwks_file: idp.jwks, "
+                            "jwks_ca_file: idp.jwks}\n")),
+            "config: oidc_issuers[0].jwks_ca_file: only used with jwks_url");
+  EXPECT_EQ(ErrorOf(Minimal("oidc_issuers:\n  - {issuer: x, audience: y, jwks_file: idp.jwks, "
+                            "jwks_refresh_seconds: 600}\n")),
+            "config: oidc_issuers[0].jwks_refresh_seconds: only used with jwks_url");
+  EXPECT_EQ(ErrorOf(Minimal("oidc_issuers:\n  - {issuer: x, audience: y, jwks_url: "
+                            "\"https://x/k\", jwks_refresh_seconds: 299}\n")),
+            "config: oidc_issuers[0].jwks_refresh_seconds: 299 is outside 300..86400");
+  EXPECT_EQ(ErrorOf(Minimal("oidc_issuers:\n  - {issuer: x, audience: y, jwks_url: "
+                            "\"https://x/k\", jwks_refresh_seconds: 86401}\n")),
+            "config: oidc_issuers[0].jwks_refresh_seconds: 86401 is outside 300..86400");
+  EXPECT_EQ(ErrorOf(Minimal("oidc_issuers:\n  - {issuer: x, audience: y, jwks_url: "
+                            "\"https://x/k\", jwks_ca_file: none.pem}\n")),
+            "config: oidc_issuers[0].jwks_ca_file: cannot read \"" + Path("none.pem") +
+                "\": no such file");
+}
+
+TEST_F(ConfigTest, LoadsJwksUrlOptions) {
+  Write("idp-ca.pem", "placeholder\n");
+  auto config = Load(Minimal(
+      "oidc_issuers:\n"
+      "  - {issuer: a, audience: y, jwks_url: \"https://idp.example/jwks\"}\n"
+      "  - {issuer: b, audience: y, jwks_url: \"https://idp.internal:8443/keys?tenant=1\",\n"
+      "     jwks_ca_file: idp-ca.pem, jwks_refresh_seconds: 600}\n"));
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  ASSERT_EQ(config->oidc_issuers.size(), 2u);
+  const OidcIssuerConfig& defaults = config->oidc_issuers[0];
+  EXPECT_EQ(defaults.jwks_url, "https://idp.example/jwks");
+  EXPECT_FALSE(defaults.jwks_ca_file);
+  EXPECT_EQ(defaults.jwks_refresh_seconds, 3600);
+  const OidcIssuerConfig& custom = config->oidc_issuers[1];
+  EXPECT_EQ(custom.jwks_ca_file, Path("idp-ca.pem"));
+  EXPECT_EQ(custom.jwks_refresh_seconds, 600);
 }
 
 TEST_F(ConfigTest, ChecksRoutes) {

@@ -8,6 +8,7 @@
 #include "server/rate_limiter.h"
 #include "server/tokens/access_token.h"
 #include "server/tokens/id_token_verifier.h"
+#include "server/tokens/jwks_refresher.h"
 #include "server/tokens/refresh_token.h"
 #include "server/tokens/token_service.h"
 #include "server/verify/dpop_nonce.h"
@@ -20,6 +21,9 @@ namespace ztm::server {
 struct Gateway::Parts {
   MetricsRegistry registry;
   std::unique_ptr<GatewayMetrics> metrics;
+  // Fetches the jwks_url issuers' keys on its own thread; destroyed (stopped, joined) after
+  // everything that may ask it for a refresh, before the registry its counter lives in.
+  std::unique_ptr<JwksRefresher> jwks_refresher;
   std::unique_ptr<KeyRing> key_ring;
   std::optional<AccessTokenService> access_tokens;
   std::unique_ptr<TokenService> tokens;
@@ -69,8 +73,14 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(const GatewayConfig& config, Ga
   parts->tokens = std::make_unique<TokenService>(store, *parts->access_tokens, std::move(minter),
                                                  token_options);
 
-  ZTM_ASSIGN_OR_RETURN(parts->id_tokens, IdTokenVerifier::Create(config.oidc_issuers,
-                                                                 verification.clock_skew_seconds));
+  ZTM_ASSIGN_OR_RETURN(Counter * jwks_fetches,
+                       parts->registry.AddCounter("ztm_oidc_jwks_fetches_total",
+                                                  "Fetches of OIDC issuers' jwks_url, by outcome",
+                                                  {"issuer", "outcome"}));
+  parts->jwks_refresher = std::make_unique<JwksRefresher>(clock, logger, jwks_fetches);
+  ZTM_ASSIGN_OR_RETURN(parts->id_tokens,
+                       IdTokenVerifier::Create(config.oidc_issuers, verification.clock_skew_seconds,
+                                               parts->jwks_refresher.get()));
 
   ZTM_RETURN_IF_ERROR(parts->attestation.Add(
       SoftwareAttestationVerifier::Create(config.attestation.allow_software)));
@@ -143,6 +153,9 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(const GatewayConfig& config, Ga
                                           *parts->login_failures,
                                           *parts->password_workers});
   parts->handler = std::make_unique<GatewayHandler>(*parts->context);
+  // Last, once nothing can fail: the first fetches run (bounded wait) before the gateway
+  // serves, and a failed one does not stop it (the issuer's tokens fail closed meanwhile).
+  parts->jwks_refresher->Start();
   return std::unique_ptr<Gateway>(new Gateway(std::move(parts)));
 }
 

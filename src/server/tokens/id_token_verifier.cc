@@ -1,15 +1,9 @@
 #include "server/tokens/id_token_verifier.h"
 
-#include <fstream>
-#include <iterator>
-
-#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
-#include <boost/json/value.hpp>
 
 #include "core/clock.h"
 #include "core/encoding.h"
-#include "core/jose/jwk.h"
 #include "core/json.h"
 
 namespace ztm::server {
@@ -21,17 +15,6 @@ Error ConfigInvalid(const std::string& issuer, const std::string& message) {
 
 Error InvalidGrant(std::string message) {
   return Error{Code::kOAuthInvalidGrant, "id token: " + std::move(message)};
-}
-
-Result<std::string> ReadBounded(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{Code::kConfigInvalid, "cannot read " + path};
-  std::string text;
-  text.resize(kMaxJwksBytes + 1);
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  if (text.size() > kMaxJwksBytes) return Error{Code::kConfigInvalid, path + " is too large"};
-  return text;
 }
 
 // The untrusted protected header and payload of a compact JWS: only to pick the issuer and key.
@@ -59,41 +42,27 @@ bool PrintableAscii(std::string_view text) {
 }  // namespace
 
 Result<std::unique_ptr<IdTokenVerifier>> IdTokenVerifier::Create(
-    const std::vector<OidcIssuerConfig>& configs, std::int64_t clock_skew_seconds) {
+    const std::vector<OidcIssuerConfig>& configs, std::int64_t clock_skew_seconds,
+    JwksRefresher* refresher) {
   std::vector<Issuer> issuers;
   for (const OidcIssuerConfig& config : configs) {
-    if (config.jwks_file.empty()) {
-      return ConfigInvalid(config.issuer,
-                           "jwks_url is not supported yet: give the issuer's keys as jwks_file");
-    }
-    ZTM_ASSIGN_OR_RETURN(std::string text, ReadBounded(config.jwks_file));
-    auto document = json::ParseObject(text, kMaxJwksBytes);
-    if (!document.ok()) return ConfigInvalid(config.issuer, "JWKS: " + document.error().message);
-    const boost::json::value* keys = document->if_contains("keys");
-    if (keys == nullptr || !keys->is_array()) {
-      return ConfigInvalid(config.issuer, "JWKS has no \"keys\" array");
-    }
-    if (keys->get_array().size() > kMaxJwksKeys) {
-      return ConfigInvalid(config.issuer, "JWKS has too many keys");
-    }
-    std::vector<Key> usable;
-    for (const boost::json::value& entry : keys->get_array()) {
-      if (!entry.is_object()) continue;
-      // RSA and other key types ztm does not verify are skipped; a key meant for encryption
-      // is skipped by its "use".
-      auto jwk = jose::ParsePublicJwk(entry.get_object());
-      if (!jwk.ok()) continue;
-      if (jwk->use() && *jwk->use() != "sig") continue;
-      const jose::JwsAlgorithm algorithm = jwk->key_type() == jose::JwkKeyType::kEcP256
-                                               ? jose::JwsAlgorithm::kEs256
-                                               : jose::JwsAlgorithm::kEdDsa;
-      auto verifier = jose::JwsVerifier::Create({algorithm}, *jwk);
-      if (!verifier.ok()) continue;
-      usable.push_back(Key{jwk->kid().value_or(""), std::move(verifier).value()});
-    }
-    if (usable.empty()) {
-      return ConfigInvalid(config.issuer,
-                           "JWKS has no EC P-256 or Ed25519 signing key (RSA is not supported)");
+    std::shared_ptr<JwksSource> keys;
+    if (config.jwks_url) {
+      if (refresher == nullptr) {
+        return ConfigInvalid(config.issuer, "jwks_url needs the gateway's JWKS refresher");
+      }
+      UrlJwksOptions options;
+      options.issuer = config.issuer;
+      options.url = *config.jwks_url;
+      options.ca_file = config.jwks_ca_file;
+      options.refresh_seconds = config.jwks_refresh_seconds;
+      auto source = refresher->AddSource(std::move(options));
+      if (!source.ok()) return ConfigInvalid(config.issuer, "jwks_url: " + source.error().message);
+      keys = std::move(source).value();
+    } else {
+      auto source = FileJwksSource::Load(config.jwks_file);
+      if (!source.ok()) return ConfigInvalid(config.issuer, source.error().message);
+      keys = std::move(source).value();
     }
     ZTM_ASSIGN_OR_RETURN(jose::JwtValidator validator, jose::JwtValidatorBuilder()
                                                            .ExpectIssuer(config.issuer)
@@ -101,7 +70,7 @@ Result<std::unique_ptr<IdTokenVerifier>> IdTokenVerifier::Create(
                                                            .IgnoreTypeHeader()
                                                            .SetClockSkew(clock_skew_seconds)
                                                            .Build());
-    issuers.push_back(Issuer{config.issuer, std::move(validator), std::move(usable)});
+    issuers.push_back(Issuer{config.issuer, std::move(validator), std::move(keys)});
   }
   return std::unique_ptr<IdTokenVerifier>(new IdTokenVerifier(std::move(issuers)));
 }
@@ -117,15 +86,20 @@ Result<VerifiedIdToken> IdTokenVerifier::Verify(std::string_view id_token, std::
   if (issuer == nullptr) return InvalidGrant("issuer is not accepted by this gateway");
   auto kid = json::GetString(peeked.first, "kid");
   if (!kid.ok()) return InvalidGrant("\"kid\" is not a string");
-  const Key* key = nullptr;
-  if (kid->has_value()) {
-    for (const Key& candidate : issuer->keys) {
-      if (candidate.kid == **kid) key = &candidate;
-    }
-  } else if (issuer->keys.size() == 1) {
-    key = &issuer->keys.front();
+  // Held until the end of this call: a refresh that swaps the issuer's keys meanwhile does not
+  // pull the key out from under the signature check.
+  const std::shared_ptr<const JwksKeySet> keys = issuer->keys->KeysAt(now);
+  if (keys == nullptr) {
+    issuer->keys->ReportMissingKey(now);
+    return InvalidGrant("the issuer's keys are not available (its JWKS could not be fetched)");
   }
-  if (key == nullptr) return InvalidGrant("signed by a key the issuer's JWKS does not have");
+  const JwksKeySet::Key* key = keys->Find(*kid);
+  if (key == nullptr) {
+    // A new kid may be a key the issuer just rotated in. A token without a kid against a
+    // multi-key set names nothing a refresh could find.
+    if (kid->has_value()) issuer->keys->ReportMissingKey(now);
+    return InvalidGrant("signed by a key the issuer's JWKS does not have");
+  }
   auto jwt = jose::VerifyJwt(key->verifier, issuer->validator, id_token, FixedClock(now));
   if (!jwt.ok()) return InvalidGrant(jwt.error().message);
   if (!jwt->issued_at()) return InvalidGrant("no \"iat\"");
