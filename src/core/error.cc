@@ -223,6 +223,16 @@ const char* CodeName(Code code) {
       return "response_too_large";
     case Code::kPinReportStoreFull:
       return "pin_report_store_full";
+    case Code::kNotRegistered:
+      return "not_registered";
+    case Code::kNotSignedIn:
+      return "not_signed_in";
+    case Code::kSessionEnded:
+      return "session_ended";
+    case Code::kGatewayRefused:
+      return "gateway_refused";
+    case Code::kGatewayProtocol:
+      return "gateway_protocol";
     case Code::kKeyAliasInvalid:
       return "key_alias_invalid";
     case Code::kKeyNotFound:
@@ -255,6 +265,10 @@ const char* CodeName(Code code) {
       return "database_key_invalid";
     case Code::kDatabaseQueryFailed:
       return "database_query_failed";
+    case Code::kSigningKeyHandleExpired:
+      return "signing_key_handle_expired";
+    case Code::kKeyStoreCallbackFailed:
+      return "key_store_callback_failed";
   }
   return "unknown";
 }

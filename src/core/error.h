@@ -162,6 +162,7 @@ enum class Code : std::uint16_t {
   kDatabaseNotEncrypted,   // a plain SQLite file where an encrypted database was expected
   kDatabaseKeyInvalid,     // wrong database key, or not a database
   kDatabaseQueryFailed,    // an SQL statement failed (syntax, constraint, type)
+  kKeyStoreCallbackFailed,  // a platform keystore's C callback failed or broke its contract
 
   // Client (libztm): transport and certificate pinning
   kPinSetInvalid,             // a pin set configuration is refused (too few pins, bad pin, bad host)
@@ -173,6 +174,14 @@ enum class Code : std::uint16_t {
   kTransportFailed,           // any other transport failure (connection reset, bad response)
   kResponseTooLarge,          // response headers or body exceeded their bound
   kPinReportStoreFull,        // the pin failure report store holds its maximum
+  kSigningKeyHandleExpired,   // a signing key held open (KeyStore::OpenSigningKey) outlived its time
+
+  // Client (libztm): session and gateway protocol
+  kNotRegistered,    // the device has no registration with the gateway yet
+  kNotSignedIn,      // no session: sign in first
+  kSessionEnded,     // the gateway ended the session (refresh reuse, revocation): sign in again
+  kGatewayRefused,   // the gateway answered with an error (its code in the message)
+  kGatewayProtocol,  // the gateway's answer does not follow the protocol (missing field, bad JSON)
 };
 
 // Returns the stable snake_case name of `code`, e.g. "jws_alg_not_allowed".

@@ -479,6 +479,32 @@ Result<Bytes> PrivateKey::Sign(SignatureAlgorithm algorithm, ByteView message) c
 
 // ---------------------------------------------------------------------------------------
 
+Result<Bytes> Signer::Sign(ByteView message) const {
+  ZTM_ASSIGN_OR_RETURN(Bytes signature, SignMessage(message));
+  // R || S and Ed25519 signatures have one length; DER varies and its parser checks it.
+  if (algorithm() != SignatureAlgorithm::kEcdsaP256Sha256Der &&
+      signature.size() != 2 * kP256FieldBytes) {
+    return Error{Code::kInternal, "signer returned a signature of the wrong length"};
+  }
+  return signature;
+}
+
+Result<PrivateKeySigner> PrivateKeySigner::Create(PrivateKey key, SignatureAlgorithm algorithm) {
+  ZTM_RETURN_IF_ERROR(CheckAlgorithmFits(key.type(), algorithm));
+  return PrivateKeySigner(std::move(key), algorithm);
+}
+
+Result<Bytes> PrivateKeySigner::SignMessage(ByteView message) const {
+  return key_.Sign(algorithm_, message);
+}
+
+SignatureAlgorithm RawSignatureAlgorithmFor(KeyType type) {
+  return type == KeyType::kEcP256 ? SignatureAlgorithm::kEcdsaP256Sha256Raw
+                                  : SignatureAlgorithm::kEd25519;
+}
+
+// ---------------------------------------------------------------------------------------
+
 Result<std::string> SpkiPinOfCertificate(ByteView pem_or_der) {
   ZTM_RETURN_IF_ERROR(CheckEncodedSize(pem_or_der.size()));
   std::unique_ptr<X509, X509Free> cert;

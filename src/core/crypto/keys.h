@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "core/bytes.h"
 #include "core/error.h"
@@ -100,6 +101,56 @@ class PrivateKey {
   KeyType type_;
   PublicKey public_key_;
 };
+
+// Signer signs with a private key that it may be unable to export: a platform keystore's key
+// (Secure Enclave, Android Keystore) only ever signs. Protocol code that creates signatures
+// (DPoP proofs, RFC 9421 signatures) takes a Signer, so such keys work like a PrivateKey.
+//
+// Sign is not virtual: it calls SignMessage and refuses a signature whose length cannot be
+// one of algorithm() (raw ECDSA and Ed25519 are exactly 64 bytes), so a platform signer that
+// returns DER where R || S is due fails here rather than producing unverifiable requests.
+// Implementations must be thread-safe.
+class Signer {
+ public:
+  virtual ~Signer() = default;
+
+  // The algorithm every signature of this signer uses.
+  virtual SignatureAlgorithm algorithm() const = 0;
+  // The public half of the signing key. Valid while this signer lives.
+  virtual const PublicKey& public_key() const = 0;
+
+  // Sign signs `message` with algorithm(): R || S (32 bytes each) for kEcdsaP256Sha256Raw,
+  // 64 bytes for kEd25519, DER for kEcdsaP256Sha256Der. Fails with the implementation's error
+  // (e.g. kUserPresenceRequired from a keystore), or kInternal for a signature of the wrong
+  // length.
+  Result<Bytes> Sign(ByteView message) const;
+
+ protected:
+  // Produces the signature Sign returns.
+  virtual Result<Bytes> SignMessage(ByteView message) const = 0;
+};
+
+// PrivateKeySigner is the Signer of an in-memory PrivateKey (the key is shared, not copied).
+class PrivateKeySigner final : public Signer {
+ public:
+  // Create makes a signer of `key` with `algorithm`. Fails with kCryptoKeyTypeMismatch if
+  // `algorithm` does not fit the key.
+  static Result<PrivateKeySigner> Create(PrivateKey key, SignatureAlgorithm algorithm);
+
+  SignatureAlgorithm algorithm() const override { return algorithm_; }
+  const PublicKey& public_key() const override { return key_.public_key(); }
+
+ private:
+  PrivateKeySigner(PrivateKey key, SignatureAlgorithm algorithm)
+      : key_(std::move(key)), algorithm_(algorithm) {}
+  Result<Bytes> SignMessage(ByteView message) const override;
+  PrivateKey key_;
+  SignatureAlgorithm algorithm_;
+};
+
+// The signature algorithm a JOSE or RFC 9421 signer uses with `type`: R || S ECDSA for P-256,
+// Ed25519 for Ed25519.
+SignatureAlgorithm RawSignatureAlgorithmFor(KeyType type);
 
 // Returns "sha256/<base64 of SHA-256 over the certificate's DER SubjectPublicKeyInfo>", the
 // SPKI pin format of libztm's pin sets and TrustKit. Accepts a PEM or DER X.509 certificate.

@@ -218,6 +218,17 @@ Result<std::string> NormalizeHtu(std::string_view uri) {
 }
 
 Result<std::string> CreateProof(const crypto::PrivateKey& key, const ProofInput& input) {
+  ZTM_ASSIGN_OR_RETURN(
+      const crypto::PrivateKeySigner signer,
+      crypto::PrivateKeySigner::Create(key, crypto::RawSignatureAlgorithmFor(key.type())));
+  return CreateProof(signer, input);
+}
+
+Result<std::string> CreateProof(const crypto::Signer& signer, const ProofInput& input) {
+  // RFC 7518 §3.4: a JWS ECDSA signature is R || S, never DER.
+  if (signer.algorithm() == crypto::SignatureAlgorithm::kEcdsaP256Sha256Der) {
+    return Error{Code::kCryptoUnsupportedAlgorithm, "dpop: ES256 needs an R || S signer"};
+  }
   if (!IsHttpToken(input.htm)) {
     return Error{Code::kInvalidArgument, "dpop: htm must be an HTTP method token"};
   }
@@ -233,11 +244,10 @@ Result<std::string> CreateProof(const crypto::PrivateKey& key, const ProofInput&
     return Error{Code::kInvalidArgument, "dpop: nonce is not valid (RFC 9449 §8.1)"};
   }
 
-  jose::Jwk jwk = jose::Jwk::FromPrivateKey(key);
-  const jose::JwsAlgorithm algorithm = key.type() == crypto::KeyType::kEcP256
-                                           ? jose::JwsAlgorithm::kEs256
-                                           : jose::JwsAlgorithm::kEdDsa;
-  ZTM_ASSIGN_OR_RETURN(bj::object public_jwk, jwk.ToPublicObject());
+  // RFC 9449 §4.2: the header names the algorithm (SignCompact adds it from the signer), the
+  // type and the public key.
+  ZTM_ASSIGN_OR_RETURN(bj::object public_jwk,
+                       jose::Jwk::FromPublicKey(signer.public_key()).ToPublicObject());
   bj::object header;
   header["typ"] = kProofType;
   header["jwk"] = std::move(public_jwk);
@@ -249,7 +259,12 @@ Result<std::string> CreateProof(const crypto::PrivateKey& key, const ProofInput&
   claims["iat"] = input.iat;
   if (input.access_token) claims["ath"] = AccessTokenHash(*input.access_token);
   if (input.nonce) claims["nonce"] = *input.nonce;
-  return jose::SignCompact(header, AsBytes(json::Serialize(claims)), jwk, algorithm);
+
+  auto proof = jose::SignCompact(header, AsBytes(json::Serialize(claims)), signer);
+  if (!proof.ok()) {
+    return Error{proof.code(), "dpop: signing the proof failed: " + proof.error().message};
+  }
+  return proof;
 }
 
 DpopVerifier::DpopVerifier(DpopPolicy policy)

@@ -61,6 +61,10 @@ struct ProofInput {
 // htm is empty or not an HTTP token, htu is not an absolute http(s) URI, or jti/nonce exceed
 // their bounds.
 Result<std::string> CreateProof(const crypto::PrivateKey& key, const ProofInput& input);
+// The same with a key that may not be exportable: ES256 for a kEcdsaP256Sha256Raw signer,
+// EdDSA for kEd25519. Fails like the PrivateKey form, with kCryptoUnsupportedAlgorithm for a
+// DER ECDSA signer (JOSE needs R || S), and with the signer's own errors.
+Result<std::string> CreateProof(const crypto::Signer& signer, const ProofInput& input);
 
 // RFC 9449 §4.3 point 9 and its note: the "htu" comparison form of `uri`. Requires an
 // absolute http/https URI with a host (not percent-encoded), no userinfo, a port (if any) of

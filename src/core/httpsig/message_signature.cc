@@ -2,6 +2,7 @@
 #include "core/httpsig/message_signature.h"
 
 #include <algorithm>
+#include <memory>
 
 #include "core/crypto/crypto.h"
 #include "core/httpsig/content_digest.h"
@@ -250,12 +251,28 @@ sf::InnerList ToInnerList(const SignatureParameters& params, HttpSigAlgorithm al
 
 Result<HttpSigner> HttpSigner::Create(HttpSigAlgorithm algorithm, crypto::PrivateKey key) {
   ZTM_RETURN_IF_ERROR(CheckKeyType(algorithm, key.type()));
-  return HttpSigner(algorithm, std::move(key), Secret());
+  ZTM_ASSIGN_OR_RETURN(
+      crypto::PrivateKeySigner signer,
+      crypto::PrivateKeySigner::Create(std::move(key), CryptoAlgorithm(algorithm)));
+  return Create(algorithm, std::make_shared<const crypto::PrivateKeySigner>(std::move(signer)));
+}
+
+Result<HttpSigner> HttpSigner::Create(HttpSigAlgorithm algorithm,
+                                      std::shared_ptr<const crypto::Signer> signer) {
+  if (signer == nullptr) return Error{Code::kInvalidArgument, "no signer"};
+  ZTM_RETURN_IF_ERROR(CheckKeyType(algorithm, signer->public_key().type()));
+  // §3.3.4: ecdsa-p256-sha256 signatures are R || S; a DER signer does not fit.
+  if (signer->algorithm() != CryptoAlgorithm(algorithm)) {
+    return Error{
+        Code::kCryptoKeyTypeMismatch,
+        "signer does not produce " + std::string(HttpSigAlgorithmName(algorithm)) + " signatures"};
+  }
+  return HttpSigner(algorithm, std::move(signer), Secret());
 }
 
 Result<HttpSigner> HttpSigner::CreateHmac(Secret key) {
   ZTM_RETURN_IF_ERROR(CheckHmacKey(key));
-  return HttpSigner(HttpSigAlgorithm::kHmacSha256, std::nullopt, std::move(key));
+  return HttpSigner(HttpSigAlgorithm::kHmacSha256, nullptr, std::move(key));
 }
 
 Result<SignatureFields> HttpSigner::Sign(HttpMessageView message, std::string_view label,
@@ -277,7 +294,7 @@ Result<SignatureFields> HttpSigner::Sign(HttpMessageView message, std::string_vi
   if (algorithm_ == HttpSigAlgorithm::kHmacSha256) {
     signature = crypto::HmacSha256(hmac_key_.view(), AsBytes(base));
   } else {
-    ZTM_ASSIGN_OR_RETURN(signature, key_->Sign(CryptoAlgorithm(algorithm_), AsBytes(base)));
+    ZTM_ASSIGN_OR_RETURN(signature, signer_->Sign(AsBytes(base)));
   }
 
   // RFC 9421 §4.1, §4.2: one member of each Dictionary field, under the same label.

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -82,6 +83,12 @@ class HttpSigner {
   // A signer for ed25519 or ecdsa-p256-sha256. Fails with kCryptoKeyTypeMismatch if `key` is
   // not of the algorithm's type and kInvalidArgument for kHmacSha256 (use CreateHmac).
   static Result<HttpSigner> Create(HttpSigAlgorithm algorithm, crypto::PrivateKey key);
+  // A signer for ed25519 or ecdsa-p256-sha256 over a key that may not be exportable (a
+  // platform keystore's). Fails with kInvalidArgument for a null `signer` or kHmacSha256, and
+  // kCryptoKeyTypeMismatch unless signer->algorithm() is the algorithm's (Ed25519, or R || S
+  // ECDSA P-256). Sign then also fails with the signer's errors.
+  static Result<HttpSigner> Create(HttpSigAlgorithm algorithm,
+                                   std::shared_ptr<const crypto::Signer> signer);
   // A signer for hmac-sha256. Fails with kCryptoKeyInvalid for keys under kMinHmacKeyBytes.
   static Result<HttpSigner> CreateHmac(Secret key);
 
@@ -98,10 +105,11 @@ class HttpSigner {
                                const SignatureParameters& params) const;
 
  private:
-  HttpSigner(HttpSigAlgorithm algorithm, std::optional<crypto::PrivateKey> key, Secret hmac_key)
-      : algorithm_(algorithm), key_(std::move(key)), hmac_key_(std::move(hmac_key)) {}
+  HttpSigner(HttpSigAlgorithm algorithm, std::shared_ptr<const crypto::Signer> signer,
+             Secret hmac_key)
+      : algorithm_(algorithm), signer_(std::move(signer)), hmac_key_(std::move(hmac_key)) {}
   HttpSigAlgorithm algorithm_;
-  std::optional<crypto::PrivateKey> key_;
+  std::shared_ptr<const crypto::Signer> signer_;  // null for hmac-sha256
   Secret hmac_key_;
 };
 

@@ -138,4 +138,34 @@ Result<std::string> SignCompact(const bj::object& header_members, ByteView paylo
   return compact;
 }
 
+Result<std::string> SignCompact(const bj::object& header_members, ByteView payload,
+                                const crypto::Signer& signer) {
+  JwsAlgorithm algorithm;
+  switch (signer.algorithm()) {
+    case crypto::SignatureAlgorithm::kEcdsaP256Sha256Raw:
+      algorithm = JwsAlgorithm::kEs256;
+      break;
+    case crypto::SignatureAlgorithm::kEd25519:
+      algorithm = JwsAlgorithm::kEdDsa;
+      break;
+    default:
+      return Error{Code::kCryptoUnsupportedAlgorithm, "jws: ES256 needs an R || S signer"};
+  }
+  for (std::string_view reserved : {"alg", "crit", "b64"}) {
+    if (header_members.contains(reserved)) {
+      return Error{Code::kInvalidArgument,
+                   "jws: header member \"" + std::string(reserved) + "\" cannot be set here"};
+    }
+  }
+  bj::object header;
+  header["alg"] = JwsAlgorithmName(algorithm);
+  for (const auto& member : header_members) header[member.key()] = member.value();
+  // RFC 7515 §5.1, as above.
+  std::string compact = Base64UrlEncode(json::Serialize(header)) + "." + Base64UrlEncode(payload);
+  ZTM_ASSIGN_OR_RETURN(Bytes signature, signer.Sign(AsBytes(compact)));
+  compact += ".";
+  compact += Base64UrlEncode(signature);
+  return compact;
+}
+
 }  // namespace ztm::jose

@@ -99,4 +99,11 @@ class JwsVerifier {
 Result<std::string> SignCompact(const boost::json::object& header_members, ByteView payload,
                                 const Jwk& key, JwsAlgorithm algorithm);
 
+// The same with a key that may not be exportable (a platform keystore's): the algorithm
+// follows the signer, ES256 for an R || S P-256 signer and EdDSA for an Ed25519 one. Fails
+// with kCryptoUnsupportedAlgorithm for a DER ECDSA signer (RFC 7518 §3.4: JWS ECDSA is
+// R || S), kInvalidArgument for a reserved header member, and with the signer's own errors.
+Result<std::string> SignCompact(const boost::json::object& header_members, ByteView payload,
+                                const crypto::Signer& signer);
+
 }  // namespace ztm::jose

@@ -386,3 +386,54 @@ TEST(JwsSign, RoundTripsForEveryAlgorithm) {
 
 }  // namespace
 }  // namespace ztm::jose
+
+namespace ztm::jose {
+namespace {
+
+TEST(JwsSignCompactWithSigner, SignsWithTheSignersAlgorithmAndVerifies) {
+  for (const auto type : {crypto::KeyType::kEcP256, crypto::KeyType::kEd25519}) {
+    auto key = crypto::PrivateKey::Generate(type);
+    ASSERT_TRUE(key.ok());
+    auto signer = crypto::PrivateKeySigner::Create(*key, crypto::RawSignatureAlgorithmFor(type));
+    ASSERT_TRUE(signer.ok());
+    auto compact = SignCompact(boost::json::object{{"typ", "ztm-attest+jwt"}},
+                               AsBytes(std::string_view(R"({"challenge":"c"})")), *signer);
+    ASSERT_TRUE(compact.ok()) << compact.error().message;
+    const JwsAlgorithm algorithm =
+        type == crypto::KeyType::kEcP256 ? JwsAlgorithm::kEs256 : JwsAlgorithm::kEdDsa;
+    auto verifier = JwsVerifier::Create({algorithm}, Jwk::FromPublicKey(key->public_key()));
+    ASSERT_TRUE(verifier.ok());
+    auto verified = verifier->Verify(*compact);
+    ASSERT_TRUE(verified.ok()) << verified.error().message;
+    EXPECT_EQ(verified->header().at("typ").as_string(), "ztm-attest+jwt");
+    // Another key's verifier refuses it.
+    auto other = crypto::PrivateKey::Generate(type);
+    ASSERT_TRUE(other.ok());
+    auto wrong = JwsVerifier::Create({algorithm}, Jwk::FromPublicKey(other->public_key()));
+    ASSERT_TRUE(wrong.ok());
+    EXPECT_FALSE(wrong->Verify(*compact).ok());
+  }
+}
+
+TEST(JwsSignCompactWithSigner, RefusesDerSignersAndReservedMembers) {
+  auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256);
+  ASSERT_TRUE(key.ok());
+  auto der =
+      crypto::PrivateKeySigner::Create(*key, crypto::SignatureAlgorithm::kEcdsaP256Sha256Der);
+  ASSERT_TRUE(der.ok());
+  EXPECT_EQ(SignCompact({}, AsBytes(std::string_view("{}")), *der).code(),
+            Code::kCryptoUnsupportedAlgorithm);
+  auto raw =
+      crypto::PrivateKeySigner::Create(*key, crypto::SignatureAlgorithm::kEcdsaP256Sha256Raw);
+  ASSERT_TRUE(raw.ok());
+  for (const char* reserved : {"alg", "crit", "b64"}) {
+    EXPECT_EQ(
+        SignCompact(boost::json::object{{reserved, "x"}}, AsBytes(std::string_view("{}")), *raw)
+            .code(),
+        Code::kInvalidArgument)
+        << reserved;
+  }
+}
+
+}  // namespace
+}  // namespace ztm::jose
