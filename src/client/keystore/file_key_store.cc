@@ -127,7 +127,48 @@ const char* KindName(KekKind kind) {
 
 struct FileKeyStore::KeyMaterial {
   Secret key;
+  bool user_presence = false;
 };
+
+namespace {
+
+// A signing key held unsealed by OpenSigningKey (see key_store.h).
+class HeldSigningKey final : public crypto::Signer {
+ public:
+  HeldSigningKey(crypto::PrivateKeySigner signer, std::string alias, const Clock& clock,
+                 std::int64_t expires_at,
+                 std::shared_ptr<const std::atomic<std::uint64_t>> generation)
+      : signer_(std::move(signer)),
+        alias_(std::move(alias)),
+        clock_(clock),
+        expires_at_(expires_at),
+        generation_(std::move(generation)),
+        opened_generation_(generation_->load()) {}
+
+  crypto::SignatureAlgorithm algorithm() const override { return signer_.algorithm(); }
+  const crypto::PublicKey& public_key() const override { return signer_.public_key(); }
+
+ private:
+  Result<Bytes> SignMessage(ByteView message) const override {
+    if (generation_->load() != opened_generation_) {
+      return Error{Code::kKeyNotFound,
+                   "key " + alias_ + ": the store changed (a key deleted or the store wiped)"};
+    }
+    if (clock_.NowSeconds() >= expires_at_) {
+      return Error{Code::kSigningKeyHandleExpired, "signing key " + alias_ + " was held too long"};
+    }
+    return signer_.Sign(message);
+  }
+
+  const crypto::PrivateKeySigner signer_;
+  const std::string alias_;
+  const Clock& clock_;
+  const std::int64_t expires_at_;
+  const std::shared_ptr<const std::atomic<std::uint64_t>> generation_;
+  const std::uint64_t opened_generation_;
+};
+
+}  // namespace
 
 FileKeyStore::FileKeyStore(std::string directory, std::unique_ptr<KekSource> source, Secret kek,
                            Bytes store_id, FileKeyStoreOptions options)
@@ -239,7 +280,7 @@ Result<FileKeyStore::KeyMaterial> FileKeyStore::Load(std::string_view alias,
                      "key file failed authentication (modified, renamed or from "
                      "another store)"};
   }
-  KeyMaterial material{Secret(std::move(opened).value())};
+  KeyMaterial material{Secret(std::move(opened).value()), (data[6] & kFlagUserPresence) != 0};
   // Authenticated above, so these bytes are the ones CreateKey wrote.
   const std::uint8_t type = data[5];
   const std::uint8_t flags = data[6];
@@ -299,6 +340,27 @@ Result<Bytes> FileKeyStore::Sign(std::string_view alias, ByteView message) {
   return key.Sign(crypto::SignatureAlgorithm::kEcdsaP256Sha256Raw, message);
 }
 
+Result<std::shared_ptr<const crypto::Signer>> FileKeyStore::OpenSigningKey(
+    std::string_view alias, const Clock& clock, std::int64_t hold_seconds) {
+  ZTM_RETURN_IF_ERROR(ValidateSigningKeyHold(hold_seconds));
+  ZTM_RETURN_IF_ERROR(ValidateKeyAlias(alias));
+  std::lock_guard lock(mutex_);
+  ZTM_RETURN_IF_ERROR(CheckOpen());
+  ZTM_ASSIGN_OR_RETURN(KeyMaterial material, Load(alias, kTypeSigning, /*check_presence=*/false));
+  if (material.user_presence) {
+    return Error{Code::kUserPresenceRequired,
+                 "key " + std::string(alias) + " needs user presence for every use: not held"};
+  }
+  ZTM_ASSIGN_OR_RETURN(crypto::PrivateKey key,
+                       crypto::PrivateKey::FromEcScalar(material.key.view()));
+  ZTM_ASSIGN_OR_RETURN(crypto::PrivateKeySigner signer,
+                       crypto::PrivateKeySigner::Create(
+                           std::move(key), crypto::SignatureAlgorithm::kEcdsaP256Sha256Raw));
+  return std::shared_ptr<const crypto::Signer>(
+      std::make_shared<const HeldSigningKey>(std::move(signer), std::string(alias), clock,
+                                             clock.NowSeconds() + hold_seconds, generation_));
+}
+
 Status FileKeyStore::CreateSealingKey(std::string_view alias, const KeyOptions& options) {
   ZTM_RETURN_IF_ERROR(ValidateKeyAlias(alias));
   std::lock_guard lock(mutex_);
@@ -330,6 +392,7 @@ Status FileKeyStore::Delete(std::string_view alias) {
   ZTM_RETURN_IF_ERROR(ValidateKeyAlias(alias));
   std::lock_guard lock(mutex_);
   ZTM_RETURN_IF_ERROR(CheckOpen());
+  generation_->fetch_add(1);  // before the file goes: no held key outlives a failed delete
   ZTM_ASSIGN_OR_RETURN(bool removed, RemovePrivateFile(directory_, KeyFileName(alias)));
   if (!removed) return Error{Code::kKeyNotFound, "no key with alias " + std::string(alias)};
   return OkStatus();
@@ -348,6 +411,7 @@ Status FileKeyStore::WipeAll() {
   std::lock_guard lock(mutex_);
   ZTM_RETURN_IF_ERROR(CheckOpen());
   closed_ = true;
+  generation_->fetch_add(1);
   kek_ = Secret();
   return Destroy(directory_, source_.get());
 }

@@ -13,6 +13,8 @@
 // user-presence flag was flipped fails to open (kVaultCorrupt).
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -59,6 +61,11 @@ class FileKeyStore final : public KeyStore {
                                              const KeyOptions& options) override;
   Result<crypto::PublicKey> SigningPublicKey(std::string_view alias) override;
   Result<Bytes> Sign(std::string_view alias, ByteView message) override;
+  // Unseals the key once and keeps it (an OpenSSL key) in the returned signer, which does not
+  // need this store to outlive it.
+  Result<std::shared_ptr<const crypto::Signer>> OpenSigningKey(std::string_view alias,
+                                                               const Clock& clock,
+                                                               std::int64_t hold_seconds) override;
   Status CreateSealingKey(std::string_view alias, const KeyOptions& options) override;
   Result<Bytes> Seal(std::string_view alias, ByteView plaintext, ByteView associated_data) override;
   Result<Secret> Open(std::string_view alias, ByteView sealed, ByteView associated_data) override;
@@ -96,6 +103,10 @@ class FileKeyStore final : public KeyStore {
   mutable std::mutex mutex_;
   Secret kek_;
   bool closed_ = false;
+  // Bumped by Delete and WipeAll; a key held by OpenSigningKey signs only while it is
+  // unchanged, so a deleted key or a wiped store cannot keep signing from memory.
+  const std::shared_ptr<std::atomic<std::uint64_t>> generation_ =
+      std::make_shared<std::atomic<std::uint64_t>>(0);
 };
 
 }  // namespace ztm::client

@@ -6,10 +6,13 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "core/bytes.h"
+#include "core/clock.h"
 #include "core/crypto/keys.h"
 #include "core/error.h"
 
@@ -23,6 +26,15 @@ inline constexpr std::size_t kMaxKeyAliasBytes = 64;
 // Checks `alias` against the rule above. Fails with kKeyAliasInvalid. Also used for
 // SecureStore item names.
 Status ValidateKeyAlias(std::string_view alias);
+
+// Checks an OpenSigningKey hold time: 1 to kMaxSigningKeyHoldSeconds. Fails with
+// kInvalidArgument.
+Status ValidateSigningKeyHold(std::int64_t hold_seconds);
+
+// The longest OpenSigningKey keeps a signing key unsealed in memory. An access token lives
+// minutes and a session signs in bursts; an hour covers that, while a key held "forever"
+// would make the sealed key file pointless against anyone who can read the process memory.
+inline constexpr std::int64_t kMaxSigningKeyHoldSeconds = 3600;
 
 struct KeyOptions {
   // Every use of the key needs the user to be present (biometry or device passcode on a
@@ -52,6 +64,24 @@ class KeyStore {
   // Fails with kKeyNotFound, kCryptoKeyTypeMismatch, or kUserPresenceRequired if the key is
   // gated and presence was not confirmed.
   virtual Result<Bytes> Sign(std::string_view alias, ByteView message) = 0;
+
+  // OpenSigningKey returns a Signer (ES256, R || S) of the signing key `alias` that may keep
+  // the key ready in memory, so repeated signatures skip unsealing it each time, until the
+  // signer is destroyed or `hold_seconds` have passed on `clock`; its Sign then fails with
+  // kSigningKeyHandleExpired (open the key again). A held key stops signing too once any key
+  // of the store is deleted or the store is wiped. It is the analogue of a platform keystore
+  // operation handle (an Android Keystore operation, a SecKeyRef). Fails with
+  // kInvalidArgument unless 1 <= hold_seconds <= kMaxSigningKeyHoldSeconds, and like Sign.
+  // A store that holds keys refuses a key that needs user presence (kUserPresenceRequired):
+  // holding it would turn a check per use into a check per open.
+  //
+  // The default implementation holds nothing: its signer calls Sign(alias) for every
+  // signature, which is what a platform keystore, whose keys never leave it, does anyway.
+  // WARNING: that signer calls this store, which must outlive it; `clock` must outlive the
+  // returned signer whatever the store.
+  virtual Result<std::shared_ptr<const crypto::Signer>> OpenSigningKey(std::string_view alias,
+                                                                       const Clock& clock,
+                                                                       std::int64_t hold_seconds);
 
   // CreateSealingKey generates an AES-256-GCM key under `alias`. Fails like CreateSigningKey.
   virtual Status CreateSealingKey(std::string_view alias, const KeyOptions& options) = 0;
