@@ -69,6 +69,11 @@ constexpr std::int64_t kMinIdleTimeout = 1, kMaxIdleTimeout = 3600;
 constexpr double kMinRate = 0.001, kMaxRate = 1'000'000;
 constexpr double kMinBurst = 1, kMaxBurst = 1'000'000;
 constexpr std::int64_t kMinRateTable = 100, kMaxRateTable = 10'000'000;
+// A prune more often than every minute only adds write-lock traffic; less often than weekly
+// lets a busy gateway's tables grow for days.
+constexpr std::int64_t kMinPruneInterval = 60, kMaxPruneInterval = 7 * 86'400;
+// A scrape allow list names a few monitoring hosts or subnets.
+constexpr std::size_t kMaxMetricsAllow = 64;
 
 Error ConfigError(std::string_view path, std::string_view reason) {
   std::string message = "config: ";
@@ -402,10 +407,42 @@ Status ParseListen(const YAML::Node& node, const fs::path& base_dir, ListenConfi
 }
 
 Status ParseStorage(const YAML::Node& node, StorageConfig& storage) {
-  ZTM_ASSIGN_OR_RETURN(MapReader reader,
-                       MapReader::Create(node, "storage", {"sqlite_path", "master_key_file"}));
+  ZTM_ASSIGN_OR_RETURN(MapReader reader, MapReader::Create(node, "storage",
+                                                           {"sqlite_path", "master_key_file",
+                                                            "prune_interval_seconds"}));
   ZTM_RETURN_IF_ERROR(reader.String("sqlite_path", storage.sqlite_path));
   ZTM_RETURN_IF_ERROR(reader.String("master_key_file", storage.master_key_file));
+  ZTM_RETURN_IF_ERROR(reader.Integer("prune_interval_seconds", storage.prune_interval_seconds, 0,
+                                     kMaxPruneInterval));
+  if (storage.prune_interval_seconds != 0 && storage.prune_interval_seconds < kMinPruneInterval) {
+    return ConfigError(reader.PathOf("prune_interval_seconds"),
+                       std::to_string(storage.prune_interval_seconds) + " is neither 0 (off) nor " +
+                           std::to_string(kMinPruneInterval) + ".." +
+                           std::to_string(kMaxPruneInterval));
+  }
+  return OkStatus();
+}
+
+Status ParseMetrics(const YAML::Node& node, MetricsConfig& metrics) {
+  ZTM_ASSIGN_OR_RETURN(MapReader reader, MapReader::Create(node, "metrics", {"enabled", "allow"}));
+  ZTM_RETURN_IF_ERROR(reader.Bool("enabled", metrics.enabled));
+  if (!reader.Has("allow")) return OkStatus();
+  ZTM_ASSIGN_OR_RETURN(YAML::Node allow, reader.Sequence("allow", kMaxMetricsAllow));
+  if (allow.size() == 0) {
+    return ConfigError(reader.PathOf("allow"),
+                       "must not be empty (set metrics.enabled: false to turn /metrics off)");
+  }
+  metrics.allow.clear();
+  for (std::size_t i = 0; i < allow.size(); ++i) {
+    const std::string item_path = Indexed(reader.PathOf("allow"), i);
+    const YAML::Node item = std::as_const(allow)[i];
+    if (!item.IsScalar() || (item.Tag() != "?" && item.Tag() != "!")) {
+      return ConfigError(item_path, "expected a network such as 10.0.0.0/8 or fd00::/8");
+    }
+    auto network = IpNetwork::Parse(item.Scalar());
+    if (!network.ok()) return ConfigError(item_path, network.error().message);
+    metrics.allow.push_back(std::move(network).value());
+  }
   return OkStatus();
 }
 
@@ -662,11 +699,11 @@ Result<GatewayConfig> ParseConfigIn(const std::string& yaml_text, const fs::path
 
   GatewayConfig config;
   try {
-    ZTM_ASSIGN_OR_RETURN(
-        MapReader top,
-        MapReader::Create(documents[0], "",
-                          {"listen", "storage", "tokens", "oidc_issuers", "attestation", "mode",
-                           "upstream", "verification", "routes", "limits", "log_level"}));
+    ZTM_ASSIGN_OR_RETURN(MapReader top,
+                         MapReader::Create(documents[0], "",
+                                           {"listen", "storage", "tokens", "oidc_issuers",
+                                            "attestation", "mode", "upstream", "verification",
+                                            "routes", "limits", "metrics", "log_level"}));
     if (!top.Has("listen")) {
       return ConfigError("listen", "required (at least listen.tls, or allow_plaintext: true)");
     }
@@ -750,6 +787,7 @@ Result<GatewayConfig> ParseConfigIn(const std::string& yaml_text, const fs::path
       config.routes.push_back(std::move(everything));
     }
     if (top.Has("limits")) ZTM_RETURN_IF_ERROR(ParseLimits(top.Get("limits"), config.limits));
+    if (top.Has("metrics")) ZTM_RETURN_IF_ERROR(ParseMetrics(top.Get("metrics"), config.metrics));
 
     ZTM_RETURN_IF_ERROR(top.String("log_level", config.log_level));
     static constexpr std::string_view kLevels[] = {"trace", "debug",    "info", "warn",

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "server/metrics_access.h"
 
 namespace ztm::server {
 
@@ -39,6 +40,18 @@ struct StorageConfig {
   std::string sqlite_path = "ztm-gateway.db";
   // 32 random bytes sealing the token-signing keys at rest; created (0600) if absent.
   std::string master_key_file = "ztm-gateway.key";
+  // How often the gateway deletes expired challenges and long-ended token families
+  // (SqliteStore::PruneExpired), on a background thread. 0 disables it (run `ztm db prune`
+  // from cron instead); otherwise 60..604800 (a week).
+  std::int64_t prune_interval_seconds = 3600;
+};
+
+// GET /metrics. Peers outside `allow` get 404 as if there were no such endpoint. In
+// auth_request mode the peer is the front proxy: loopback then admits whatever the proxy
+// forwards, so the proxy must not route /metrics to the gateway.
+struct MetricsConfig {
+  bool enabled = true;
+  std::vector<IpNetwork> allow = LoopbackNetworks();  // never empty
 };
 
 struct TokenConfig {
@@ -131,6 +144,7 @@ struct GatewayConfig {
   VerificationConfig verification;
   std::vector<RoutePolicy> routes;  // default: one "/" route with every check
   LimitsConfig limits;
+  MetricsConfig metrics;
   std::string log_level = "info";
 };
 

@@ -610,5 +610,73 @@ TEST_F(ConfigTest, ChecksListenAddressAndDocumentShape) {
   EXPECT_EQ(parsed->storage.master_key_file, (fs::current_path() / "ztm-gateway.key").string());
 }
 
+TEST_F(ConfigTest, PruneInterval) {
+  auto defaults = Load(Minimal());
+  ASSERT_TRUE(defaults.ok()) << defaults.error().message;
+  EXPECT_EQ(defaults->storage.prune_interval_seconds, 3600);
+  auto off = Load(Minimal("storage: {prune_interval_seconds: 0}\n"));
+  ASSERT_TRUE(off.ok()) << off.error().message;
+  EXPECT_EQ(off->storage.prune_interval_seconds, 0);
+  auto minute = Load(Minimal("storage: {prune_interval_seconds: 60}\n"));
+  ASSERT_TRUE(minute.ok()) << minute.error().message;
+  EXPECT_EQ(minute->storage.prune_interval_seconds, 60);
+  EXPECT_EQ(ErrorOf(Minimal("storage: {prune_interval_seconds: 59}\n")),
+            "config: storage.prune_interval_seconds: 59 is neither 0 (off) nor 60..604800");
+  EXPECT_EQ(ErrorOf(Minimal("storage: {prune_interval_seconds: 604801}\n")),
+            "config: storage.prune_interval_seconds: 604801 is outside 0..604800");
+  EXPECT_EQ(ErrorOf(Minimal("storage: {prune_interval_seconds: -1}\n")),
+            "config: storage.prune_interval_seconds: -1 is outside 0..604800");
+}
+
+TEST_F(ConfigTest, MetricsDefaultToLoopbackOnly) {
+  auto config = Load(Minimal());
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_TRUE(config->metrics.enabled);
+  std::vector<std::string> allow;
+  for (const IpNetwork& network : config->metrics.allow) allow.push_back(network.ToString());
+  EXPECT_EQ(allow, (std::vector<std::string>{"127.0.0.0/8", "::1/128"}));
+}
+
+TEST_F(ConfigTest, MetricsAllowList) {
+  auto config =
+      Load(Minimal("metrics:\n  enabled: true\n  allow: [10.1.0.0/16, 192.0.2.7, "
+                   "\"fd00::/8\"]\n"));
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  std::vector<std::string> allow;
+  for (const IpNetwork& network : config->metrics.allow) allow.push_back(network.ToString());
+  // The list replaces the default: loopback is not added back.
+  EXPECT_EQ(allow, (std::vector<std::string>{"10.1.0.0/16", "192.0.2.7/32", "fd00::/8"}));
+  auto disabled = Load(Minimal("metrics: {enabled: false}\n"));
+  ASSERT_TRUE(disabled.ok()) << disabled.error().message;
+  EXPECT_FALSE(disabled->metrics.enabled);
+}
+
+TEST_F(ConfigTest, RefusesBadMetricsNetworks) {
+  EXPECT_EQ(ErrorOf(Minimal("metrics: {allow: [10.0.0.1/8]}\n")),
+            "config: metrics.allow[0]: \"10.0.0.1/8\" has bits set after the prefix length "
+            "(write the network address)");
+  EXPECT_EQ(ErrorOf(Minimal("metrics: {allow: [127.0.0.0/8, 10.0.0.0/33]}\n")),
+            "config: metrics.allow[1]: \"10.0.0.0/33\" has a prefix length over 32");
+  EXPECT_EQ(ErrorOf(Minimal("metrics: {allow: [\"::1/129\"]}\n")),
+            "config: metrics.allow[0]: \"::1/129\" has a prefix length over 128");
+  for (const char* bad :
+       {"10.0.0.0/", "10.0.0.0/08", "10.0.0.0/+8", "10.0.0.0/8/8", "10.0.0/24", "010.0.0.0/8",
+        "localhost", "10.0.0.0 /8", "fe80::1%eth0/128", "0x0a000000/8"}) {
+    const std::string message =
+        ErrorOf(Minimal(std::string("metrics: {allow: [\"") + bad + "\"]}\n"));
+    EXPECT_EQ(message.rfind("config: metrics.allow[0]: ", 0), 0u) << bad << ": " << message;
+  }
+  EXPECT_EQ(ErrorOf(Minimal("metrics: {allow: []}\n")),
+            "config: metrics.allow: must not be empty (set metrics.enabled: false to turn "
+            "/metrics off)");
+  EXPECT_EQ(ErrorOf(Minimal("metrics: {allow: 127.0.0.1}\n")),
+            "config: metrics.allow: expected a list, got a scalar");
+  EXPECT_EQ(ErrorOf(Minimal("metrics: {allow: [[127.0.0.1]]}\n")),
+            "config: metrics.allow[0]: expected a network such as 10.0.0.0/8 or fd00::/8");
+  EXPECT_EQ(ErrorOf(Minimal("metrics: {enabled: yes}\n")),
+            "config: metrics.enabled: expected true or false, got \"yes\"");
+  EXPECT_EQ(ErrorOf(Minimal("metrics: {allowed: []}\n")), "config: metrics.allowed: unknown key");
+}
+
 }  // namespace
 }  // namespace ztm::server

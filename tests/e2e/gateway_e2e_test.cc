@@ -99,13 +99,21 @@ struct CallOptions {
   std::vector<std::pair<std::string, std::string>> extra_headers;
 };
 
+// What one suite changes in the gateway's configuration.
+struct ConfigOverrides {
+  std::optional<std::size_t> max_body_bytes;  // limits.max_body_bytes (default 1 MiB)
+};
+
 class GatewayE2E : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
+  static void SetUpTestSuite() { StartSuite({}); }
+
+  // Starts the upstream and a gateway configured with `overrides`, shared by the suite.
+  static void StartSuite(const ConfigOverrides& overrides) {
     dir_ = new TempDir();
     MakeTlsFiles(dir_->path());
     upstream_ = new Upstream(dir_->path());
-    WriteConfig();
+    WriteConfig(overrides);
     CommandResult added = RunCommand({ZTM_CLI_PATH, "users", "add", "alice", "--db", Db()},
                                      std::string(kPassword) + "\n");
     ASSERT_EQ(added.exit_code, 0) << added.err;
@@ -123,7 +131,7 @@ class GatewayE2E : public ::testing::Test {
 
   static std::string Db() { return dir_->File("gateway.db"); }
 
-  static void WriteConfig() {
+  static void WriteConfig(const ConfigOverrides& overrides = {}) {
     // A fixed port, chosen now, so that public_origins can name it.
     port_ = FreePort();
     std::string config = R"(listen:
@@ -166,8 +174,11 @@ limits:
   per_ip_burst: 1000
   per_device_rate: 1000
   per_device_burst: 1000
-log_level: info
 )";
+    if (overrides.max_body_bytes) {
+      config += "  max_body_bytes: " + std::to_string(*overrides.max_body_bytes) + "\n";
+    }
+    config += "log_level: info\n";
     WriteFile(dir_->File("gateway.yaml"), config);
   }
 
@@ -720,6 +731,80 @@ TEST_F(GatewayE2E, RestartKeepsDevicesFamiliesAndKeys) {
   // ...and the refresh-token family survived.
   HttpsResponse refreshed = Refresh(device, device.refresh_token);
   EXPECT_EQ(refreshed.status, 200) << refreshed.body;
+}
+
+// Streamed uploads: the gateway forwards the body to the upstream while it arrives, checking
+// the signed Content-Digest as it goes, and withholds the end of a body that does not match.
+class GatewayE2EStreaming : public GatewayE2E {
+ protected:
+  static constexpr std::size_t kUploadBytes = 5 * 1024 * 1024;
+  static void SetUpTestSuite() { StartSuite({.max_body_bytes = 8 * 1024 * 1024}); }
+
+  // kUploadBytes of random base64url text (3 bytes of randomness per 4 characters).
+  static std::string RandomUpload() {
+    std::string body = Base64UrlEncode(crypto::RandomBytes(kUploadBytes / 4 * 3));
+    EXPECT_EQ(body.size(), kUploadBytes);
+    return body;
+  }
+
+  // Waits up to 10 s for the upstream to have noted `count` aborted requests.
+  static std::vector<std::string> WaitForAborted(std::size_t count) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    auto aborted = upstream_->AbortedRequests();
+    while (aborted.size() < count && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(20ms);
+      aborted = upstream_->AbortedRequests();
+    }
+    return aborted;
+  }
+};
+
+TEST_F(GatewayE2EStreaming, SignedFiveMebibyteUploadReachesTheUpstreamIntact) {
+  Device device = NewSignedInDevice();
+  const std::string body = RandomUpload();
+  const std::size_t before = upstream_->Requests().size();
+  HttpsResponse response = Call(device, {.target = "/api/upload", .body = body});
+  ASSERT_EQ(response.status, 200) << response.body;
+  auto requests = upstream_->Requests();
+  ASSERT_EQ(requests.size(), before + 1);
+  auto record = json::ParseObject(requests.back());
+  ASSERT_TRUE(record.ok()) << requests.back().substr(0, 512);
+  EXPECT_EQ(Str(*record, "path"), "/api/upload");
+  const bj::value* length = record->if_contains("body_length");
+  ASSERT_TRUE(length != nullptr && length->is_int64());
+  EXPECT_EQ(length->as_int64(), static_cast<std::int64_t>(kUploadBytes));
+  EXPECT_EQ(Str(*record, "body_sha256"), HexEncode(crypto::Sha256(body)));
+  EXPECT_NE(requests.back().find(R"(["x-ztm-subject", "alice"])"), std::string::npos);
+}
+
+TEST_F(GatewayE2EStreaming, UploadWithItsLastByteChangedIsRefusedAndNeverCompleted) {
+  Device device = NewSignedInDevice();
+  const std::string body = RandomUpload();
+  std::string tampered = body;
+  tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
+  const std::size_t before = upstream_->Requests().size();
+  const std::size_t aborted_before = upstream_->AbortedRequests().size();
+  HttpsResponse response =
+      Call(device, {.target = "/api/upload", .body = body, .send_body_instead = tampered});
+  EXPECT_EQ(response.status, 400) << response.body;
+  EXPECT_EQ(Str(JsonBody(response), "error"), "content_digest_mismatch") << response.body;
+  // The upstream was sent all but the end of the body, then the connection was closed: it
+  // notes an aborted request and never records (or answers) a complete one.
+  auto aborted = WaitForAborted(aborted_before + 1);
+  ASSERT_EQ(aborted.size(), aborted_before + 1);
+  auto record = json::ParseObject(aborted.back());
+  ASSERT_TRUE(record.ok()) << aborted.back();
+  EXPECT_EQ(Str(*record, "path"), "/api/upload");
+  const bj::value* declared = record->if_contains("content_length");
+  const bj::value* received = record->if_contains("received");
+  ASSERT_TRUE(declared != nullptr && declared->is_int64() && received != nullptr &&
+              received->is_int64());
+  EXPECT_EQ(declared->as_int64(), static_cast<std::int64_t>(kUploadBytes));
+  EXPECT_LT(received->as_int64(), declared->as_int64());
+  EXPECT_EQ(upstream_->Requests().size(), before);
+  // The untampered upload still goes through afterwards.
+  ASSERT_EQ(Call(device, {.target = "/api/upload", .body = body}).status, 200);
+  EXPECT_EQ(upstream_->Requests().size(), before + 1);
 }
 
 }  // namespace

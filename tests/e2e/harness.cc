@@ -192,18 +192,29 @@ Upstream::Upstream(const std::string& dir)
       process_({"/usr/bin/python3", std::string(ZTM_SOURCE_DIR) + "/tests/e2e/upstream.py", "--log",
                 log_}) {
   WriteFile(log_, "");
+  WriteFile(log_ + ".aborted", "");
   auto line = process_.WaitForLine("listening on 127.0.0.1:", std::chrono::seconds(20));
   if (!line) throw std::runtime_error("upstream did not start: " + process_.Output());
   port_ = static_cast<std::uint16_t>(std::stoi(line->substr(line->rfind(':') + 1)));
 }
 
-std::vector<std::string> Upstream::Requests() const {
+namespace {
+
+std::vector<std::string> NonEmptyLines(const std::string& text) {
   std::vector<std::string> lines;
-  std::istringstream in(ReadFile(log_));
+  std::istringstream in(text);
   for (std::string line; std::getline(in, line);) {
     if (!line.empty()) lines.push_back(line);
   }
   return lines;
+}
+
+}  // namespace
+
+std::vector<std::string> Upstream::Requests() const { return NonEmptyLines(ReadFile(log_)); }
+
+std::vector<std::string> Upstream::AbortedRequests() const {
+  return NonEmptyLines(ReadFile(log_ + ".aborted"));
 }
 
 std::optional<std::string> HttpsResponse::Header(const std::string& name) const {

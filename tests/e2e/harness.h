@@ -76,8 +76,13 @@ class Upstream {
  public:
   explicit Upstream(const std::string& dir);
   std::uint16_t port() const { return port_; }
-  // Requests the upstream has received, as JSON lines.
+  // Complete requests the upstream has received, as JSON lines ({"method", "path",
+  // "headers", "body_length", "body_sha256", and "body" when at most 64 KiB}).
   std::vector<std::string> Requests() const;
+  // Requests whose body ended before its Content-Length (the sender closed the connection),
+  // which the upstream neither recorded in Requests() nor answered, as JSON lines
+  // ({"method", "path", "content_length", "received"}).
+  std::vector<std::string> AbortedRequests() const;
 
  private:
   std::string log_;

@@ -6,6 +6,7 @@
 #include "server/api/gateway_metrics.h"
 #include "server/attestation/software_attestation.h"
 #include "server/rate_limiter.h"
+#include "server/store/store_pruner.h"
 #include "server/tokens/access_token.h"
 #include "server/tokens/id_token_verifier.h"
 #include "server/tokens/jwks_refresher.h"
@@ -21,6 +22,9 @@ namespace ztm::server {
 struct Gateway::Parts {
   MetricsRegistry registry;
   std::unique_ptr<GatewayMetrics> metrics;
+  // Prunes the store on its own thread; stopped (joined) before the registry its counter
+  // lives in.
+  std::unique_ptr<StorePruner> pruner;
   // Fetches the jwks_url issuers' keys on its own thread; destroyed (stopped, joined) after
   // everything that may ask it for a refresh, before the registry its counter lives in.
   std::unique_ptr<JwksRefresher> jwks_refresher;
@@ -117,6 +121,12 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(const GatewayConfig& config, Ga
                        BoundedWorkQueue::Create(kPasswordWorkers, kPasswordQueueCapacity));
   ZTM_ASSIGN_OR_RETURN(parts->metrics,
                        GatewayMetrics::Create(parts->registry, *parts->replay_cache));
+  ZTM_ASSIGN_OR_RETURN(
+      Counter * pruned_rows,
+      parts->registry.AddCounter("ztm_store_pruned_rows_total",
+                                 "Rows deleted by store pruning, by table.", {"table"}));
+  parts->pruner = std::make_unique<StorePruner>(store, clock, logger, *pruned_rows,
+                                                config.storage.prune_interval_seconds);
 
   if (config.mode == GatewayMode::kReverseProxy) {
     if (upstream) {
@@ -156,6 +166,7 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(const GatewayConfig& config, Ga
   // Last, once nothing can fail: the first fetches run (bounded wait) before the gateway
   // serves, and a failed one does not stop it (the issuer's tokens fail closed meanwhile).
   parts->jwks_refresher->Start();
+  parts->pruner->Start();
   return std::unique_ptr<Gateway>(new Gateway(std::move(parts)));
 }
 

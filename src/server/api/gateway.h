@@ -11,7 +11,8 @@
 //                                                  upstream (reverse proxy) or 200 with the
 //                                                  identity headers (auth_request)
 // Every request is first subject to the per-IP rate limit; verified requests also to the
-// per-device one.
+// per-device one. /metrics answers only peers in metrics.allow (404 to others). The store is
+// pruned on a background thread every storage.prune_interval_seconds.
 #pragma once
 
 #include <memory>

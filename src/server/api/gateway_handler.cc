@@ -161,7 +161,13 @@ void GatewayHandler::Handle(http::Request request, http::Respond respond) {
     response =
         require("GET") ? http::Response::Json(200, R"({"status":"ok"})") : MethodNotAllowed("GET");
   } else if (path == "/metrics") {
-    if (require("GET")) {
+    // Checked before the method: a peer outside metrics.allow learns nothing, not even that a
+    // GET would be answered differently.
+    if (!context_.config.metrics.enabled ||
+        !AnyContains(context_.config.metrics.allow, request.peer_address)) {
+      context_.metrics.metrics_refused->Increment();
+      response = JsonError(404, "not_found", "");
+    } else if (require("GET")) {
       response.status = 200;
       response.headers = {{"content-type", std::string(kPrometheusContentType)},
                           {"cache-control", "no-store"}};

@@ -34,6 +34,11 @@ Result<std::unique_ptr<GatewayMetrics>> GatewayMetrics::Create(MetricsRegistry& 
       metrics->replay_cache_entries,
       registry.AddCallbackGauge("ztm_replay_cache_entries", "Entries held by the replay cache.",
                                 [cache] { return static_cast<double>(cache->size()); }));
+  ZTM_ASSIGN_OR_RETURN(
+      metrics->metrics_refused,
+      registry.AddCounter("ztm_metrics_refused_total",
+                          "Requests for /metrics answered 404: peer outside metrics.allow, or "
+                          "metrics disabled."));
   return metrics;
 }
 

@@ -33,6 +33,9 @@ struct GatewayMetrics {
   Counter* transport_refusals = nullptr;
   Counter* tokens_issued = nullptr;
   Gauge* replay_cache_entries = nullptr;
+  // ztm_metrics_refused_total: GET /metrics answered 404 (peer outside metrics.allow, or
+  // metrics.enabled false).
+  Counter* metrics_refused = nullptr;
 };
 
 }  // namespace ztm::server

@@ -13,10 +13,12 @@
 #include <cstdio>
 #include <fstream>
 #include <mutex>
+#include <thread>
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
+#include "core/crypto/crypto.h"
 #include "core/json.h"
 #include "server/api/form.h"
 #include "server/api/gateway_context.h"
@@ -250,6 +252,96 @@ TEST_F(GatewayTest, HealthJwksAndMetrics) {
             std::string::npos)
       << metrics.body;
   EXPECT_NE(metrics.body.find("ztm_replay_cache_entries"), std::string::npos);
+}
+
+TEST_F(GatewayTest, MetricsAnswerOnlyAllowedPeers) {
+  Start();
+  auto from = [](const std::string& peer, const std::string& method = "GET") {
+    http::Request request = MakeRequest(method, "/metrics");
+    request.peer_address = peer;
+    return request;
+  };
+  // Default: loopback only, IPv4, IPv6 and IPv4-mapped.
+  EXPECT_EQ(Send(from("127.0.0.1")).status, 200);
+  EXPECT_EQ(Send(from("::1")).status, 200);
+  EXPECT_EQ(Send(from("::ffff:127.0.0.1")).status, 200);
+  // Anyone else is told there is no such endpoint, whatever the method.
+  http::Response outsider = Send(from("203.0.113.5"));
+  EXPECT_EQ(outsider.status, 404);
+  EXPECT_EQ(outsider.body.find("ztm_"), std::string::npos);
+  EXPECT_EQ(Send(from("203.0.113.5", "POST")).status, 404);
+  EXPECT_EQ(Send(from("::ffff:10.0.0.1")).status, 404);
+  EXPECT_EQ(Send(from("127.0.0.1", "POST")).status, 405);
+  http::Response metrics = Send(from("127.0.0.1"));
+  EXPECT_NE(metrics.body.find("ztm_metrics_refused_total 3"), std::string::npos) << metrics.body;
+}
+
+TEST_F(GatewayTest, MetricsAllowListReplacesLoopback) {
+  config_.metrics.allow = {Must(IpNetwork::Parse("10.0.0.0/8"))};
+  Start();
+  http::Request local = MakeRequest("GET", "/metrics");
+  EXPECT_EQ(Send(local).status, 404);
+  http::Request monitor = MakeRequest("GET", "/metrics");
+  monitor.peer_address = "10.20.30.40";
+  EXPECT_EQ(Send(monitor).status, 200);
+}
+
+TEST_F(GatewayTest, MetricsDisabledIsNotFoundForEveryone) {
+  config_.metrics.enabled = false;
+  Start();
+  EXPECT_EQ(Send(MakeRequest("GET", "/metrics")).status, 404);
+  EXPECT_NE(gateway_->metrics().RenderPrometheus().find("ztm_metrics_refused_total 1"),
+            std::string::npos);
+}
+
+TEST_F(GatewayTest, APrunedFamilyStillRefusesItsAccessTokens) {
+  Start();
+  const std::string device_id = Register(device_);
+  Session revoked = Login(device_, device_id);
+  Session expired = Login(device_, device_id);
+  ASSERT_EQ(Send(Api(device_, device_id, revoked.access_token)).status, 200);
+  ASSERT_EQ(Send(Api(device_, device_id, expired.access_token)).status, 200);
+  ASSERT_EQ(Send(Api(device_, device_id, revoked.access_token, "POST", "/v1/logout")).status, 204);
+  // A store pruned far ahead of this gateway's clock (another node, an operator running
+  // `ztm db prune` with a skewed clock): both families are gone while their access tokens
+  // are still within their lifetime here.
+  auto counts =
+      Must(store_->PruneExpired(kTestNow + config_.tokens.refresh_family_lifetime_seconds +
+                                kPrunedFamilyRetentionSeconds + 1));
+  ASSERT_EQ(counts.token_families, 2);
+  for (const Session* session : {&revoked, &expired}) {
+    http::Response refused = Send(Api(device_, device_id, session->access_token));
+    EXPECT_EQ(refused.status, 401) << refused.body;
+  }
+  EXPECT_EQ(upstream_->requests().size(), 2u);
+  EXPECT_NE(gateway_->metrics().RenderPrometheus().find(
+                "ztm_verification_failures_total{reason=\"session_revoked\"} 2"),
+            std::string::npos);
+  // Their refresh tokens are unknown now: refused too.
+  EXPECT_EQ(Refresh(device_, expired.refresh_token).status, 400);
+}
+
+TEST_F(GatewayTest, PrunesTheStoreInTheBackground) {
+  Must(store_->PutChallenge(crypto::Sha256("expired challenge"), kTestNow - 1));
+  config_.storage.prune_interval_seconds = 1;
+  Start();
+  const std::string counted = "ztm_store_pruned_rows_total{table=\"challenges\"} 1";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (gateway_->metrics().RenderPrometheus().find(counted) == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_NE(gateway_->metrics().RenderPrometheus().find(counted), std::string::npos);
+  EXPECT_NE(Logs().find("\"msg\":\"store pruned\""), std::string::npos) << Logs();
+}
+
+TEST_F(GatewayTest, NoBackgroundPruningWhenDisabled) {
+  Must(store_->PutChallenge(crypto::Sha256("expired challenge"), kTestNow - 1));
+  config_.storage.prune_interval_seconds = 0;
+  Start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(Logs().find("store pruned"), std::string::npos);
+  EXPECT_EQ(Must(store_->PruneExpired(kTestNow)).challenges, 1);
 }
 
 TEST_F(GatewayTest, RegisterLoginCallRefreshLogout) {

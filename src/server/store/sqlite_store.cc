@@ -96,6 +96,14 @@ CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
   BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
 )sql";
 
+// Version 1 → 2: indexes PruneExpired finds ended families by, so each batch reads only the
+// rows it deletes instead of scanning every family. A new file gets kSchema, then this.
+constexpr const char* kSchemaUpgradeTo2 = R"sql(
+CREATE INDEX token_families_by_expiry ON token_families(expires_at);
+CREATE INDEX token_families_by_revocation ON token_families(revoked_at)
+  WHERE revoked_at IS NOT NULL;
+)sql";
+
 Status CheckHash(ByteView hash, const char* what) {
   if (hash.size() != kStoredHashBytes) {
     return Error{Code::kInvalidArgument,
@@ -399,6 +407,7 @@ Status SqliteStore::InitializeOrCheckSchema() {
     ZTM_ASSIGN_OR_RETURN(header, read_header());
     if (header == kEmpty) {
       ZTM_RETURN_IF_ERROR(Execute(kSchema));
+      ZTM_RETURN_IF_ERROR(Execute(kSchemaUpgradeTo2));
       // Compile-time constants, not values: PRAGMA takes no bound parameters.
       const std::string stamp = "PRAGMA application_id = " + std::to_string(kStoreApplicationId) +
                                 "; PRAGMA user_version = " + std::to_string(kStoreSchemaVersion);
@@ -411,7 +420,7 @@ Status SqliteStore::InitializeOrCheckSchema() {
   if (application_id != kStoreApplicationId) {
     return Unavailable(path_ + " is not a ztm-gateway database");
   }
-  if (version != kStoreSchemaVersion) {
+  if (version < kStoreOldestUpgradableVersion || version > kStoreSchemaVersion) {
     return Unavailable(path_ + " has schema version " + std::to_string(version) +
                        "; this build reads version " + std::to_string(kStoreSchemaVersion));
   }
@@ -431,9 +440,30 @@ Status SqliteStore::InitializeOrCheckSchema() {
     ZTM_ASSIGN_OR_RETURN(bool row, wal.Step());
     if (!row || wal.Text(0) != "wal") return Unavailable("cannot switch " + path_ + " to WAL");
   }
+  if (version < kStoreSchemaVersion) ZTM_RETURN_IF_ERROR(UpgradeSchema(version));
   // FULL: a rotation that was acknowledged survives a power cut; with NORMAL the last
   // transactions could roll back and make an already-used refresh token fresh again.
   return Execute("PRAGMA synchronous = FULL");
+}
+
+Status SqliteStore::UpgradeSchema(std::int64_t version) {
+  ZTM_ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(this));
+  // Read again under the write lock: another process may have upgraded the file meanwhile.
+  {
+    ZTM_ASSIGN_OR_RETURN(Statement current, Prepare("PRAGMA user_version"));
+    ZTM_ASSIGN_OR_RETURN(bool row, current.Step());
+    if (!row) return Unavailable("database is corrupt (empty PRAGMA user_version)");
+    version = current.Int(0);
+  }
+  if (version == kStoreSchemaVersion) return transaction.Commit();
+  if (version != 1) {
+    return Unavailable(path_ + " has schema version " + std::to_string(version) +
+                       "; this build reads version " + std::to_string(kStoreSchemaVersion));
+  }
+  ZTM_RETURN_IF_ERROR(Execute(kSchemaUpgradeTo2));
+  const std::string stamp = "PRAGMA user_version = " + std::to_string(kStoreSchemaVersion);
+  ZTM_RETURN_IF_ERROR(Execute(stamp.c_str()));
+  return transaction.Commit();
 }
 
 // ---- challenges ----------------------------------------------------------------------------
@@ -883,6 +913,58 @@ Result<std::vector<SigningKeyRecord>> SqliteStore::ListSigningKeys() {
     keys.push_back(std::move(key));
   }
   return keys;
+}
+
+// ---- pruning -------------------------------------------------------------------------------
+
+namespace {
+
+// Each statement deletes at most ?2 rows matching ?1, through a LIMITed subquery on an index
+// (SQLite's DELETE … LIMIT needs a compile-time option Debian does not set).
+constexpr const char* kPruneChallenges =
+    "DELETE FROM challenges WHERE hash IN (SELECT hash FROM challenges "
+    "WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2)";
+// A family has ended for pruning once it expired or was revoked at or before the cutoff; its
+// refresh tokens, used or not, go first (the foreign key), then the family itself.
+constexpr const char* kPruneRefreshTokens =
+    "DELETE FROM refresh_tokens WHERE hash IN (SELECT t.hash FROM token_families AS f "
+    "JOIN refresh_tokens AS t ON t.family_id = f.family_id "
+    "WHERE f.expires_at <= ?1 OR f.revoked_at <= ?1 LIMIT ?2)";
+// NOT EXISTS: a family is deleted only once none of its tokens is left, whatever happened
+// between the two phases.
+constexpr const char* kPruneFamilies =
+    "DELETE FROM token_families WHERE family_id IN (SELECT f.family_id FROM token_families AS f "
+    "WHERE (f.expires_at <= ?1 OR f.revoked_at <= ?1) AND NOT EXISTS "
+    "(SELECT 1 FROM refresh_tokens AS t WHERE t.family_id = f.family_id) LIMIT ?2)";
+
+}  // namespace
+
+Result<std::int64_t> SqliteStore::PruneInBatches(const char* sql, std::int64_t time) {
+  std::int64_t total = 0;
+  for (;;) {
+    // The mutex and the write lock are taken per batch: the gateway's own calls (and other
+    // processes) get in between batches.
+    std::lock_guard lock(mutex_);
+    ZTM_ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(this));
+    std::int64_t deleted = 0;
+    {
+      ZTM_ASSIGN_OR_RETURN(Statement prune, Prepare(sql));
+      ZTM_RETURN_IF_ERROR(prune.Bind(1, time).Bind(2, std::int64_t{kPruneBatchRows}).Run());
+      deleted = sqlite3_changes64(db_);
+    }
+    ZTM_RETURN_IF_ERROR(transaction.Commit());
+    total += deleted;
+    if (deleted < kPruneBatchRows) return total;
+  }
+}
+
+Result<PruneCounts> SqliteStore::PruneExpired(std::int64_t now) {
+  const std::int64_t cutoff = now - kPrunedFamilyRetentionSeconds;
+  PruneCounts counts;
+  ZTM_ASSIGN_OR_RETURN(counts.challenges, PruneInBatches(kPruneChallenges, now));
+  ZTM_ASSIGN_OR_RETURN(counts.refresh_tokens, PruneInBatches(kPruneRefreshTokens, cutoff));
+  ZTM_ASSIGN_OR_RETURN(counts.token_families, PruneInBatches(kPruneFamilies, cutoff));
+  return counts;
 }
 
 // ---- audit ---------------------------------------------------------------------------------

@@ -23,8 +23,11 @@ namespace ztm::server {
 // `PRAGMA application_id` of a ztm-gateway database ("ZTMG"): a file with another id is some
 // other program's database and is refused, never reinitialised.
 inline constexpr std::int32_t kStoreApplicationId = 0x5A544D47;
-// `PRAGMA user_version`: the schema version this build reads and writes.
-inline constexpr std::int32_t kStoreSchemaVersion = 1;
+// `PRAGMA user_version`: the schema version this build reads and writes. Version 1 (no
+// indexes for pruning) is upgraded to 2 in place when opened.
+inline constexpr std::int32_t kStoreSchemaVersion = 2;
+// The oldest schema version Open upgrades.
+inline constexpr std::int32_t kStoreOldestUpgradableVersion = 1;
 // How long a statement waits for another process (the `ztm` operator verbs, a second gateway
 // on the same file) to release its write lock before failing with kStoreUnavailable. A write
 // transaction here takes microseconds; 5 s absorbs a checkpoint on a slow disk.
@@ -39,6 +42,16 @@ inline constexpr int kChallengePurgeBatch = 100;
 // 10..600): PutChallenge knows only the new challenge's expiry, and purges what expired at
 // least this long before it.
 inline constexpr std::int64_t kMaxChallengeTtlSeconds = 600;
+// PruneExpired keeps a revoked or expired token family (and its refresh tokens) this long
+// after it ended. Access tokens are checked against their family on every request, and one
+// issued just before the end lives up to 3600 s more (tokens.access_token_ttl_seconds at most)
+// plus 60 s of clock skew: a pruned family is refused like a revoked one, so the margin only
+// keeps a live access token from being cut short and leaves an operator a day to inspect an
+// ended session.
+inline constexpr std::int64_t kPrunedFamilyRetentionSeconds = 86'400;
+// Rows deleted per PruneExpired transaction: a batch takes a few milliseconds, so a prune of
+// millions of rows never holds the write lock long enough to stall a refresh or a login.
+inline constexpr int kPruneBatchRows = 1000;
 // Length bounds on stored text (bytes). A device key JWK is a few hundred bytes; 16 KiB leaves
 // room for an RSA JWK or attestation metadata while bounding each row.
 inline constexpr std::size_t kMaxStoredJsonBytes = 16 * 1024;
@@ -77,8 +90,9 @@ class SqliteStore final : public GatewayStore {
   //    ("store: /p is not a ztm-gateway database");
   //  - has a schema version this build does not know;
   //  - fails SQLite's quick_check ("store: database is corrupt (…)").
-  // Only after these checks is the file switched to WAL mode. Also sets busy_timeout and
-  // foreign_keys=ON.
+  // Only after these checks is the file switched to WAL mode and, if it has an older schema
+  // version (kStoreOldestUpgradableVersion or later), upgraded in one transaction. Also sets
+  // busy_timeout and foreign_keys=ON.
   static Result<std::unique_ptr<SqliteStore>> Open(
       const std::string& path, StoreOpenMode mode = StoreOpenMode::kCreateIfMissing);
   ~SqliteStore() override;
@@ -145,6 +159,14 @@ class SqliteStore final : public GatewayStore {
   Status AppendAudit(const AuditEvent& event) override;
   Result<std::vector<AuditEvent>> TailAudit(std::size_t limit) override;
 
+  // StoreMaintenance. With `cutoff` = now - kPrunedFamilyRetentionSeconds, deletes challenges
+  // with expires_at <= now (ConsumeChallenge refuses them already), then the refresh tokens of
+  // families with expires_at <= cutoff or revoked_at <= cutoff, then those families, in
+  // transactions of at most kPruneBatchRows rows, releasing the store between batches. Audit
+  // events (append-only), devices (a revoked device's key must stay refused) and signing keys
+  // are never pruned.
+  Result<PruneCounts> PruneExpired(std::int64_t now) override;
+
   // The path this store was opened with.
   const std::string& path() const { return path_; }
 
@@ -153,6 +175,11 @@ class SqliteStore final : public GatewayStore {
   class Transaction;
   SqliteStore(std::string path, sqlite3* db);
   Status InitializeOrCheckSchema();
+  // Upgrades a schema of `version` (checked, older than kStoreSchemaVersion) in place.
+  Status UpgradeSchema(std::int64_t version);
+  // Runs one prune `sql` (bound: ?1 a time, ?2 kPruneBatchRows) in its own transaction until
+  // a batch deletes fewer than kPruneBatchRows rows; returns the rows deleted.
+  Result<std::int64_t> PruneInBatches(const char* sql, std::int64_t time);
   // Prepares `sql` once and caches it by address: `sql` must be a string literal (or another
   // string with static storage that never changes).
   Result<Statement> Prepare(const char* sql);

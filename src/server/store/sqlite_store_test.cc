@@ -272,7 +272,7 @@ TEST_F(SqliteStoreTest, RefusesAnUnknownSchemaVersion) {
   ASSERT_FALSE(opened.ok());
   EXPECT_EQ(opened.code(), Code::kStoreUnavailable);
   EXPECT_EQ(opened.error().message,
-            "store: " + path_ + " has schema version 99; this build reads version 1");
+            "store: " + path_ + " has schema version 99; this build reads version 2");
 }
 
 TEST_F(SqliteStoreTest, RefusesAGroupOrWorldWritableFile) {
@@ -713,6 +713,143 @@ TEST_F(SqliteStoreTest, SixtyFourConcurrentClaimsAcrossTwoConnections) {
   auto outcomes = ClaimConcurrently({&Store(), second->get()}, 64, {0, 0});
   EXPECT_EQ(outcomes[RefreshOutcome::kRotated], 1);
   EXPECT_EQ(outcomes[RefreshOutcome::kReused], 63);
+}
+
+// ---- pruning -------------------------------------------------------------------------------
+
+TEST_F(SqliteStoreTest, PruneDeletesExpiredChallengesOnly) {
+  ASSERT_TRUE(Store().PutChallenge(HashOf("expired"), kNow).ok());
+  ASSERT_TRUE(Store().PutChallenge(HashOf("live"), kNow + 1).ok());
+  auto counts = Store().PruneExpired(kNow);
+  ASSERT_TRUE(counts.ok()) << counts.error().message;
+  EXPECT_EQ(counts->challenges, 1);
+  EXPECT_EQ(RawCount(path_, "SELECT count(*) FROM challenges"), 1);
+  auto live = Store().ConsumeChallenge(HashOf("live"), kNow);
+  ASSERT_TRUE(live.ok());
+  EXPECT_TRUE(*live);
+}
+
+TEST_F(SqliteStoreTest, PruneKeepsALiveFamilyAndItsUsedTokens) {
+  SeedFamily();
+  ASSERT_EQ(Claim("t0", "t1", kNow + 1), RefreshOutcome::kRotated);
+  ASSERT_EQ(Claim("t1", "t2", kNow + 2), RefreshOutcome::kRotated);
+  // Just before the family's end plus the retention: nothing of it goes.
+  const std::int64_t expiry = kNow + 14 * kDay;
+  auto counts = Store().PruneExpired(expiry + kPrunedFamilyRetentionSeconds - 1);
+  ASSERT_TRUE(counts.ok()) << counts.error().message;
+  EXPECT_EQ(counts->refresh_tokens, 0);
+  EXPECT_EQ(counts->token_families, 0);
+  EXPECT_EQ(RawCount(path_, "SELECT count(*) FROM refresh_tokens"), 3);
+  // The used tokens still reveal a reuse (RFC 9700 §4.14.2), which revokes the family.
+  EXPECT_EQ(Claim("t0", "t1", kNow + 3), RefreshOutcome::kReused);
+}
+
+TEST_F(SqliteStoreTest, PruneDeletesAnExpiredFamilyOnlyAfterTheRetention) {
+  SeedFamily();
+  ASSERT_EQ(Claim("t0", "t1", kNow + 1), RefreshOutcome::kRotated);
+  const std::int64_t expiry = kNow + 14 * kDay;
+  auto early = Store().PruneExpired(expiry + kPrunedFamilyRetentionSeconds - 1);
+  ASSERT_TRUE(early.ok());
+  EXPECT_EQ(early->token_families, 0);
+  auto counts = Store().PruneExpired(expiry + kPrunedFamilyRetentionSeconds);
+  ASSERT_TRUE(counts.ok()) << counts.error().message;
+  EXPECT_EQ(counts->refresh_tokens, 2);
+  EXPECT_EQ(counts->token_families, 1);
+  EXPECT_EQ(RawCount(path_, "SELECT count(*) FROM refresh_tokens"), 0);
+  EXPECT_EQ(RawCount(path_, "SELECT count(*) FROM token_families"), 0);
+  // The device stays: its key must remain registered (and refused if revoked).
+  EXPECT_EQ(RawCount(path_, "SELECT count(*) FROM devices"), 1);
+}
+
+TEST_F(SqliteStoreTest, PruneDeletesARevokedFamilyAfterTheRetention) {
+  SeedFamily();
+  ASSERT_TRUE(Store().InsertDevice(Device("d2")).ok());
+  ASSERT_TRUE(Store().CreateFamily(Family("f2", "d2"), HashOf("u0")).ok());
+  ASSERT_TRUE(Store().RevokeFamily("f1", kNow + 10, "logout").ok());
+  auto within = Store().PruneExpired(kNow + 10 + kPrunedFamilyRetentionSeconds - 1);
+  ASSERT_TRUE(within.ok());
+  EXPECT_EQ(within->token_families, 0);
+  // Still there: a presented token is told its family was revoked.
+  EXPECT_EQ(Claim("t0", "t1", kNow + 11), RefreshOutcome::kFamilyRevoked);
+  auto counts = Store().PruneExpired(kNow + 10 + kPrunedFamilyRetentionSeconds);
+  ASSERT_TRUE(counts.ok()) << counts.error().message;
+  EXPECT_EQ(counts->token_families, 1);
+  EXPECT_EQ(counts->refresh_tokens, 1);
+  // Gone, it is refused all the same: unknown to refresh, absent to a session check.
+  EXPECT_EQ(Claim("t0", "t1", kNow + 12), RefreshOutcome::kUnknown);
+  auto pruned = Store().FindFamily("f1");
+  ASSERT_TRUE(pruned.ok());
+  EXPECT_FALSE(pruned->has_value());
+  // The live family of the other device is untouched.
+  auto live = Store().FindFamily("f2");
+  ASSERT_TRUE(live.ok() && live->has_value());
+  EXPECT_EQ(Claim("u0", "u1", kNow + 13), RefreshOutcome::kRotated);
+}
+
+TEST_F(SqliteStoreTest, PruneWorksThroughManyBatches) {
+  SeedFamily();
+  Close();
+  // More rows than two batches in every table, revoked and expired long ago.
+  const std::string now = std::to_string(kNow);
+  ASSERT_EQ(RawExec(path_,
+                    "BEGIN; WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                    "WHERE i < 2500) INSERT INTO challenges SELECT randomblob(32), " +
+                        now +
+                        " FROM n;"
+                        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                        "WHERE i < 2100) INSERT INTO token_families SELECT 'old' || i, "
+                        "'alice', 'd1', 'jkt-d1', '', 0, 0, 10, 5, 'logout' FROM n;"
+                        "INSERT INTO refresh_tokens(hash, family_id, generation, issued_at) "
+                        "SELECT randomblob(32), family_id, 0, 0 FROM token_families "
+                        "WHERE family_id LIKE 'old%';"
+                        "INSERT INTO refresh_tokens(hash, family_id, generation, issued_at) "
+                        "SELECT randomblob(32), family_id, 1, 0 FROM token_families "
+                        "WHERE family_id LIKE 'old%'; COMMIT;"),
+            SQLITE_OK);
+  auto counts = Store().PruneExpired(kNow + 1);
+  ASSERT_TRUE(counts.ok()) << counts.error().message;
+  EXPECT_EQ(counts->challenges, 2500);
+  EXPECT_EQ(counts->refresh_tokens, 4200);
+  EXPECT_EQ(counts->token_families, 2100);
+  EXPECT_EQ(RawCount(path_, "SELECT count(*) FROM token_families"), 1);
+  EXPECT_EQ(RawCount(path_, "SELECT count(*) FROM refresh_tokens"), 1);
+  auto again = Store().PruneExpired(kNow + 1);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->challenges + again->refresh_tokens + again->token_families, 0);
+}
+
+TEST_F(SqliteStoreTest, PruneLeavesTheAuditTrail) {
+  ASSERT_TRUE(Store().AppendAudit({0, 1, "revoked", "alice", "d1", "old"}).ok());
+  ASSERT_TRUE(Store().PruneExpired(kNow + 365 * kDay).ok());
+  EXPECT_EQ(RawCount(path_, "SELECT count(*) FROM audit"), 1);
+}
+
+TEST_F(SqliteStoreTest, AVersionOneFileIsUpgradedInPlace) {
+  SeedFamily();
+  Close();
+  // What a version-1 build wrote: no pruning indexes.
+  ASSERT_EQ(RawExec(path_,
+                    "DROP INDEX token_families_by_expiry; DROP INDEX "
+                    "token_families_by_revocation; PRAGMA user_version = 1"),
+            SQLITE_OK);
+  ASSERT_TRUE(Store().FindFamily("f1").ok());
+  Close();
+  EXPECT_EQ(RawCount(path_, "PRAGMA user_version"), kStoreSchemaVersion);
+  EXPECT_EQ(RawCount(path_,
+                     "SELECT count(*) FROM sqlite_schema WHERE name IN "
+                     "('token_families_by_expiry', 'token_families_by_revocation')"),
+            2);
+  auto family = Store().FindFamily("f1");
+  ASSERT_TRUE(family.ok() && family->has_value());
+}
+
+TEST_F(SqliteStoreTest, VersionZeroWithTablesIsRefused) {
+  SeedFamily();
+  Close();
+  ASSERT_EQ(RawExec(path_, "PRAGMA user_version = 0"), SQLITE_OK);
+  auto opened = SqliteStore::Open(path_);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.code(), Code::kStoreUnavailable);
 }
 
 // ---- signing keys --------------------------------------------------------------------------

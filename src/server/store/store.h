@@ -157,12 +157,33 @@ class AuditLog {
   virtual Result<std::vector<AuditEvent>> TailAudit(std::size_t limit) = 0;
 };
 
+// ---- maintenance: removing rows that can no longer matter -----------------------------------
+// Rows removed by one PruneExpired call, per table.
+struct PruneCounts {
+  std::int64_t challenges = 0;
+  std::int64_t refresh_tokens = 0;
+  std::int64_t token_families = 0;
+};
+
+class StoreMaintenance {
+ public:
+  virtual ~StoreMaintenance() = default;
+  // Deletes what can no longer change a decision at `now`: expired challenges, and token
+  // families (with their refresh tokens) revoked or expired long enough ago that no access
+  // token naming them is still within its lifetime. Never removes a live family's tokens, used
+  // ones included (reuse detection needs them until the family ends). Works in bounded batches
+  // so other writers are never blocked for long; on failure, the batches already committed
+  // stay deleted.
+  virtual Result<PruneCounts> PruneExpired(std::int64_t now) = 0;
+};
+
 // Everything the gateway persists. The SQLite implementation is one object for all of it.
 class GatewayStore : public ChallengeStore,
                      public DeviceStore,
                      public UserStore,
                      public TokenFamilyStore,
                      public SigningKeyStore,
-                     public AuditLog {};
+                     public AuditLog,
+                     public StoreMaintenance {};
 
 }  // namespace ztm::server
