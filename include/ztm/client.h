@@ -27,8 +27,8 @@
 #include <utility>
 #include <vector>
 
-#include "core/bytes.h"
-#include "core/error.h"
+#include "ztm/bytes.h"
+#include "ztm/error.h"
 
 namespace ztm {
 
