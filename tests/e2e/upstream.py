@@ -66,7 +66,10 @@ class Handler(BaseHTTPRequestHandler):
         pieces = []
         remaining = length
         while remaining > 0:
-            piece = self.rfile.read(min(remaining, 1 << 20))
+            try:
+                piece = self.rfile.read(min(remaining, 1 << 20))
+            except ConnectionError:  # reset by the sender (the gateway aborts with RST)
+                break
             if not piece:
                 break
             pieces.append(piece)

@@ -366,10 +366,11 @@ void CurlTransport::Warn(std::string_view message) const {
 }
 
 Result<HttpResponse> CurlTransport::Send(const HttpRequest& request) {
-  return Perform(request, /*upload_after_success=*/true);
+  return Perform(request, Purpose::kRequest);
 }
 
-Result<HttpResponse> CurlTransport::Perform(const HttpRequest& request, bool upload_after_success) {
+Result<HttpResponse> CurlTransport::Perform(const HttpRequest& request, Purpose purpose) {
+  const bool upload = purpose == Purpose::kReportUpload;
   ZTM_RETURN_IF_ERROR(ValidateRequest(request));
   std::unique_ptr<CURLU, CurlUrlFree> url(curl_url());
   if (!url) return Error{Code::kInternal, "transport: out of memory"};
@@ -420,14 +421,19 @@ Result<HttpResponse> CurlTransport::Perform(const HttpRequest& request, bool upl
                         options_.client_certificate_pem.size(), CURL_BLOB_COPY};
   curl_blob key{const_cast<std::uint8_t*>(options_.client_key_pem.data()),
                 options_.client_key_pem.size(), CURL_BLOB_COPY};
-  if (!options_.client_certificate_pem.empty()) {
+  if (!options_.client_certificate_pem.empty() && !upload) {
     set(CURLOPT_SSLCERT_BLOB, &certificate);
     set(CURLOPT_SSLCERTTYPE, "PEM");
     set(CURLOPT_SSLKEY_BLOB, &key);
     set(CURLOPT_SSLKEYTYPE, "PEM");
   }
-  set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
-  set(CURLOPT_TIMEOUT_MS, static_cast<long>(options_.total_timeout.count()));
+  set(CURLOPT_CONNECTTIMEOUT_MS,
+      static_cast<long>(
+          upload ? std::min(options_.connect_timeout, kReportUploadConnectTimeout).count()
+                 : options_.connect_timeout.count()));
+  set(CURLOPT_TIMEOUT_MS,
+      static_cast<long>(upload ? std::min(options_.total_timeout, kReportUploadTotalTimeout).count()
+                               : options_.total_timeout.count()));
   set(CURLOPT_HEADERFUNCTION, &OnHeader);
   set(CURLOPT_HEADERDATA, static_cast<void*>(&exchange));
   set(CURLOPT_WRITEFUNCTION, &OnBody);
@@ -497,7 +503,7 @@ Result<HttpResponse> CurlTransport::Perform(const HttpRequest& request, bool upl
   long status = 0;
   curl_easy_getinfo(handle.get(), CURLINFO_RESPONSE_CODE, &status);
   exchange.response.status = static_cast<int>(status);
-  if (upload_after_success && exchange.pin.verdict == PinVerdict::kMatched) {
+  if (!upload && exchange.pin.verdict == PinVerdict::kMatched) {
     UploadPendingReports();
   }
   return std::move(exchange.response);
@@ -528,6 +534,7 @@ std::size_t CurlTransport::UploadPendingReports() {
   if (!options_.report_store) return 0;
   std::unique_lock lock(upload_mutex_, std::try_to_lock);
   if (!lock.owns_lock()) return 0;
+  if (std::chrono::steady_clock::now() < next_upload_) return 0;
   auto pending = options_.report_store->Pending(kMaxReportsPerUpload);
   if (!pending.ok()) {
     Warn("pin failure reports unavailable: " + pending.error().message);
@@ -538,14 +545,15 @@ std::size_t CurlTransport::UploadPendingReports() {
     HttpRequest post{
         "POST", report.report_uri, {{"Content-Type", "application/json"}}, report.json};
     // Over this same pinned transport; an upload never triggers another upload.
-    auto response = Perform(post, /*upload_after_success=*/false);
-    if (!response.ok()) {
-      Warn("pin failure report upload failed: " + response.error().message);
-      continue;
-    }
-    if (response->status < 200 || response->status > 299) {
-      Warn("pin failure report refused by the collector: HTTP " + std::to_string(response->status));
-      continue;
+    auto response = Perform(post, Purpose::kReportUpload);
+    if (!response.ok() || response->status < 200 || response->status > 299) {
+      Warn(response.ok() ? "pin failure report refused by the collector: HTTP " +
+                               std::to_string(response->status)
+                         : "pin failure report upload failed: " + response.error().message);
+      // The collector is down or blocked: stop here and back off rather than spend the
+      // app's request time on it again and again.
+      next_upload_ = std::chrono::steady_clock::now() + kReportUploadBackoff;
+      break;
     }
     if (options_.report_store->Remove(report.id).ok()) ++delivered;
   }

@@ -66,6 +66,11 @@ inline constexpr std::size_t kDefaultMaxResponseBodyBytes = 16 * 1024 * 1024;
 // Reports POSTed after one successful pinned request: enough to drain a normal backlog
 // without turning one app request into a long upload session.
 inline constexpr std::size_t kMaxReportsPerUpload = 8;
+// A report upload runs on the thread of the request that succeeded: it gets short timeouts,
+// stops at the first failure and then waits this long before the next try.
+inline constexpr std::chrono::milliseconds kReportUploadConnectTimeout{3'000};
+inline constexpr std::chrono::milliseconds kReportUploadTotalTimeout{5'000};
+inline constexpr std::chrono::seconds kReportUploadBackoff{300};
 
 struct CurlTransportOptions {
   // PEM file of trust anchors; empty uses the system's trust store. Trust is checked first:
@@ -118,13 +123,20 @@ class CurlTransport final : public Transport {
 
  private:
   explicit CurlTransport(CurlTransportOptions options);
-  Result<HttpResponse> Perform(const HttpRequest& request, bool upload_after_success);
+  // kRequest: an app's request (client certificate, the configured timeouts, pending
+  // reports uploaded after a pinned success). kReportUpload: a report to its collector,
+  // perhaps a third party: no client certificate (it identifies the device), short timeouts.
+  enum class Purpose { kRequest, kReportUpload };
+  Result<HttpResponse> Perform(const HttpRequest& request, Purpose purpose);
   void RecordReport(const detail::CurlExchange& exchange);
   void Warn(std::string_view message) const;
 
   const CurlTransportOptions options_;
   PinReportRateLimiter rate_limiter_;
   std::mutex upload_mutex_;
+  // After a failed upload, none is tried before this time (steady clock): an attacker who
+  // blackholes the collector must not make every later request wait for its timeouts.
+  std::chrono::steady_clock::time_point next_upload_ = {};
 };
 
 }  // namespace ztm::client

@@ -315,6 +315,10 @@ TEST_F(HttpsTransportTest, ReportIsKeptWhenTheCollectorRefusesIt) {
   EXPECT_EQ(Requests(collector->Log(1)).size(), 1u);
   EXPECT_EQ(store_->size(), 1u);
   EXPECT_THAT(Warnings().back(), HasSubstr("HTTP 500"));
+  // Backing off: the next success does not spend its time on the failing collector again.
+  ASSERT_TRUE(transport->Send(Get(*good)).ok());
+  EXPECT_EQ(Requests(collector->Log(1)).size(), 1u);
+  EXPECT_EQ(store_->size(), 1u);
 }
 
 TEST_F(HttpsTransportTest, ReportIsNotUploadedThroughAnUnpinnedOrFailedConnection) {

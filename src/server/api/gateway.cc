@@ -39,6 +39,7 @@ struct Gateway::Parts {
   std::unique_ptr<RequestVerifier> verifier;
   std::unique_ptr<RateLimiter> per_ip;
   std::unique_ptr<RateLimiter> per_device;
+  ForwardLimiter forwards;
   AuditLimiter audit_limiter;
   std::unique_ptr<http::UpstreamClient> upstream;
   std::unique_ptr<GatewayContext> context;
@@ -158,6 +159,7 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(const GatewayConfig& config, Ga
                                           *parts->verifier,
                                           *parts->per_ip,
                                           *parts->per_device,
+                                          parts->forwards,
                                           parts->audit_limiter,
                                           parts->upstream.get(),
                                           *parts->login_failures,

@@ -5,6 +5,7 @@
 #include "core/clock.h"
 #include "core/dpop/dpop.h"
 #include "server/api/audit_limiter.h"
+#include "server/api/forward_limiter.h"
 #include "server/api/gateway_metrics.h"
 #include "server/api/json_logger.h"
 #include "server/attestation/attestation_verifier.h"
@@ -56,6 +57,8 @@ struct GatewayContext {
   const RequestVerifier& verifier;
   RateLimiter& per_ip;
   RateLimiter& per_device;
+  // Forwards in flight per device and per client address (upstream slots).
+  ForwardLimiter& forwards;
   AuditLimiter& audit_limiter;
   http::UpstreamClient* upstream;  // null in auth_request mode
   // Failed password logins per username and per device (kLoginFailureBurst, then one per

@@ -71,6 +71,21 @@ bool IsOwnPath(std::string_view path) {
          path == "/healthz" || path == "/metrics";
 }
 
+// An upstream response body that keeps its forward's slot until the client has it all (or
+// the connection ends and the server drops the body).
+class SlotHoldingBody final : public http::BodyReader {
+ public:
+  SlotHoldingBody(std::shared_ptr<http::BodyReader> body,
+                  std::shared_ptr<ForwardLimiter::Slot> slot)
+      : body_(std::move(body)), slot_(std::move(slot)) {}
+  void Read(OnChunk on_chunk) override { body_->Read(std::move(on_chunk)); }
+  std::optional<std::uint64_t> declared_length() const override { return body_->declared_length(); }
+
+ private:
+  std::shared_ptr<http::BodyReader> body_;
+  std::shared_ptr<ForwardLimiter::Slot> slot_;
+};
+
 http::Response MethodNotAllowed(std::string_view allowed) {
   http::Response response = JsonError(405, "method_not_allowed", "");
   response.headers.emplace_back("allow", std::string(allowed));
@@ -300,6 +315,15 @@ void GatewayHandler::Protected(http::Request request, std::shared_ptr<Exchange> 
   if (context_.upstream == nullptr) {
     return Complete(*exchange, JsonError(502, "bad_gateway", "no upstream configured"));
   }
+  std::shared_ptr<ForwardLimiter::Slot> slot = context_.forwards.TryAcquire(
+      exchange->peer, verified->authenticated() ? verified->device_id() : std::string());
+  if (slot == nullptr) {
+    context_.metrics.rate_limited->Increment({"forwards"});
+    context_.AuditFailure(Code::kRateLimited, exchange->peer, exchange->device_id);
+    return Complete(*exchange,
+                    VerificationErrorResponse(
+                        Error{Code::kRateLimited, "too many requests in flight"}, policy, ""));
+  }
   http::Request forward;
   forward.method = std::move(request.method);
   // The normalized path the policy matched (plus the query), never the raw target.
@@ -324,8 +348,12 @@ void GatewayHandler::Protected(http::Request request, std::shared_ptr<Exchange> 
   }
   for (auto& header : identity) forward.headers.push_back(std::move(header));
   const GatewayHandler* self = this;
-  context_.upstream->Forward(std::move(forward), [self, exchange, checked_body,
+  context_.upstream->Forward(std::move(forward), [self, exchange, checked_body, slot,
                                                   policy = &policy](http::Response response) {
+    if (response.body_stream != nullptr) {
+      response.body_stream =
+          std::make_shared<SlotHoldingBody>(std::move(response.body_stream), slot);
+    }
     if (checked_body != nullptr && checked_body->mismatched()) {
       // The body did not match the signed digest: the upstream connection was closed before
       // the request was complete; the client hears why.

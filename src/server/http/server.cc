@@ -86,6 +86,7 @@ constexpr const char* kTls13Suites =
     "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
 constexpr const char* kTlsGroups = "X25519:P-256:P-384";
 constexpr std::string_view kServerName = "ztm-gateway";
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 Response ErrorResponse(int status, std::string_view code) {
   return Response::Json(status, "{\"error\":\"" + std::string(code) + "\"}");
@@ -380,6 +381,11 @@ class Session final : public SessionBase {
     if (core_->stopping) return GracefulClose();
     body_parser_.reset();
     body_pending_ = false;
+    continue_pending_ = false;
+    // What frames an error answered before the next request line is parsed: not the last
+    // request's HEAD or HTTP/1.0.
+    is_head_ = false;
+    version_ = 11;
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(
         std::min<std::size_t>(core_->options.max_header_bytes, UINT32_MAX)));
@@ -424,42 +430,61 @@ class Session final : public SessionBase {
     if (ec) return OnReadError(ec);
     if (parser_->is_done()) return OnRequestRead();
     const auto& message = parser_->get();
-    if (!CheckHost()) return;
+    if (!CheckFraming()) return;
     // The handler may take the body as a stream instead of waiting for all of it.
     Request head = BuildRequest();
     const bool stream = core_->handler.WantsBodyStream(head);
     // RFC 9110 §10.1.1: a client that sent "Expect: 100-continue" waits for an interim
     // response before the body. The limits were checked on the header already, so a body
-    // over max_body_bytes is refused before the client sends it.
+    // over max_body_bytes is refused before the client sends it. A streamed body is invited
+    // only when the handler first reads it: a request refused on its header (no token, a bad
+    // signature) gets the final answer and never the invitation to upload.
     const auto expect = message.find(bhttp::field::expect);
-    if (message.version() >= 11 && expect != message.end() &&
-        Lowercase(expect->value()) == "100-continue") {
-      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    const bool expects_continue = message.version() >= 11 && expect != message.end() &&
+                                  Lowercase(expect->value()) == "100-continue";
+    if (stream) {
+      continue_pending_ = expects_continue;
+      return DispatchStreamed(std::move(head));
+    }
+    if (expects_continue) {
       asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
-                        [self = Self(), stream, head = std::move(head)](const ErrorCode& error,
-                                                                        std::size_t) mutable {
+                        [self = Self()](const ErrorCode& error, std::size_t) {
                           if (error) return self->OnReadError(error);
-                          if (stream) return self->DispatchStreamed(std::move(head));
                           self->ReadBody();
                         });
       return;
     }
-    if (stream) return DispatchStreamed(std::move(head));
     ReadBody();
   }
 
-  // RFC 9112 §3.2: an HTTP/1.1 request with no Host field, or more than one, gets 400.
-  bool CheckHost() {
+  // Refuses with 400 (and closes) a request whose framing or Host this server and the
+  // upstream could read differently:
+  //  - RFC 9112 §3.2: an HTTP/1.1 request with no Host field, or more than one;
+  //  - RFC 9112 §6.1, §6.3: Transfer-Encoding in an HTTP/1.0 request, or any coding but a
+  //    single "chunked" (the parser would read "identity", "gzip" or "chunked, identity" as
+  //    a request without body and take the body for the next request: a desync a front
+  //    proxy that reads them as chunked could exploit). Both framings at once, or two
+  //    lengths, the parser refuses itself.
+  bool CheckFraming() {
     const auto& message = parser_->get();
-    if (message.version() == 11 && message.count(bhttp::field::host) != 1) {
-      Disarm();
-      phase_ = Phase::kHandling;
-      keep_alive_ = false;
-      core_->Report(TransportEvent::kBadRequest);
-      WriteResponse(ErrorResponse(400, "bad_request"), /*close=*/true);
-      return false;
+    version_ = message.version();
+    is_head_ = message.method() == bhttp::verb::head;
+    bool bad = message.version() == 11 && message.count(bhttp::field::host) != 1;
+    if (const auto count = message.count(bhttp::field::transfer_encoding); count > 0) {
+      const auto field = message.find(bhttp::field::transfer_encoding);
+      std::string value = Lowercase(field->value());
+      const auto first = value.find_first_not_of(" \t");
+      const auto last = value.find_last_not_of(" \t");
+      value = first == std::string::npos ? "" : value.substr(first, last - first + 1);
+      bad = bad || message.version() < 11 || count != 1 || value != "chunked";
     }
-    return true;
+    if (!bad) return true;
+    Disarm();
+    phase_ = Phase::kHandling;
+    keep_alive_ = false;
+    core_->Report(TransportEvent::kBadRequest);
+    WriteResponse(ErrorResponse(400, "bad_request"), /*close=*/true);
+    return false;
   }
 
   // The request as the handler sees it, from the parsed header (the body is added by the
@@ -508,6 +533,22 @@ class Session final : public SessionBase {
     phase_ = Phase::kStreamingBody;
     read_timed_out_ = false;
     Arm(Seconds(core_->options.read_timeout_seconds));
+    if (continue_pending_) {
+      continue_pending_ = false;
+      asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                        [self = Self(), on_chunk = std::move(on_chunk)](const ErrorCode& error,
+                                                                        std::size_t) mutable {
+                          if (error) {
+                            return self->OnBodyPiece(error, std::string(), std::move(on_chunk));
+                          }
+                          self->ReadBodyPieceNow(std::move(on_chunk));
+                        });
+      return;
+    }
+    ReadBodyPieceNow(std::move(on_chunk));
+  }
+
+  void ReadBodyPieceNow(BodyReader::OnChunk on_chunk) {
     auto piece = std::make_shared<std::string>(kBodyChunkBytes, '\0');
     body_parser_->get().body().data = piece->data();
     body_parser_->get().body().size = piece->size();
@@ -586,7 +627,7 @@ class Session final : public SessionBase {
     // the request is handled.
     Disarm();
     phase_ = Phase::kHandling;
-    if (!CheckHost()) return;
+    if (!CheckFraming()) return;
     Request request = BuildRequest();
     request.body = std::move(parser_->get().body());
     Dispatch(std::move(request));
@@ -817,6 +858,8 @@ class Session final : public SessionBase {
   // whether some of that body is still unread.
   std::optional<bhttp::request_parser<bhttp::buffer_body>> body_parser_;
   bool body_pending_ = false;
+  // The client expects "100 Continue" before it sends the streamed body (sent on first read).
+  bool continue_pending_ = false;
   Phase phase_ = Phase::kIdle;
   bool handshake_done_ = false;
   bool first_request_ = true;

@@ -747,6 +747,14 @@ TEST_F(HttpServerTest, MalformedRequestsAre400) {
       "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
       "0\r\n\r\n",
       "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
+      // Codings other than a final chunked: the body would be read as the next request.
+      "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, identity\r\n\r\n"
+      "GET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n",
+      "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: identity\r\n\r\n"
+      "GET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n",
+      "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n"
+      "GET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n",
+      "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",  // RFC 9112 §6.1
   };
   for (const auto& request : malformed) {
     auto client = ConnectTls();
@@ -759,6 +767,21 @@ TEST_F(HttpServerTest, MalformedRequestsAre400) {
   }
   EXPECT_EQ(handler_.count(), 0u);
   EXPECT_EQ(EventCount(TransportEvent::kBadRequest), static_cast<int>(malformed.size()));
+}
+
+// An error answered on a kept-alive connection is framed for the request it answers, not for
+// the HEAD before it (a 400 after a HEAD still carries its body).
+TEST_F(HttpServerTest, ErrorAfterHeadRequestHasItsBody) {
+  StartServer(Options());
+  auto client = ConnectTls();
+  ASSERT_NE(client, nullptr);
+  ASSERT_TRUE(client->Send(SimpleRequest("HEAD", "/")));
+  ASSERT_TRUE(client->ReadResponse(/*head=*/true));
+  ASSERT_TRUE(client->Send("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"));
+  auto response = client->ReadResponse();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 400);
+  EXPECT_EQ(response->body, "{\"error\":\"bad_request\"}");
 }
 
 TEST_F(HttpServerTest, ConsumesHopByHopFieldsBothWays) {
@@ -1073,6 +1096,37 @@ TEST_F(HttpServerTest, UnreadStreamedBodyClosesTheConnection) {
   EXPECT_EQ(response->Header("connection"), "close");
   EXPECT_FALSE(client->ReadResponse());
   EXPECT_EQ(handler_.count(), 1u);
+}
+
+// A streamed body is invited (100 Continue) only when the handler reads it: a request it
+// refuses on the header alone gets the final answer without the invitation.
+TEST_F(HttpServerTest, StreamedBodyIsInvitedOnlyWhenRead) {
+  StartServer(Options());
+  {
+    auto client = ConnectTls();
+    ASSERT_NE(client, nullptr);
+    ASSERT_TRUE(
+        client->Send("POST /stream/ignore HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n"
+                     "Expect: 100-continue\r\n\r\n"));
+    auto response = client->ReadResponse();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 200);
+    EXPECT_EQ(response->body, "not read");
+  }
+  {
+    auto client = ConnectTls();
+    ASSERT_NE(client, nullptr);
+    ASSERT_TRUE(
+        client->Send("POST /stream/echo HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n"
+                     "Expect: 100-continue\r\n\r\n"));
+    auto interim = client->ReadResponse();
+    ASSERT_TRUE(interim);
+    EXPECT_EQ(interim->status, 100);
+    ASSERT_TRUE(client->Send("hello"));
+    auto response = client->ReadResponse();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->body.rfind("bytes=5 ", 0), 0u) << response->body;
+  }
 }
 
 TEST_F(HttpServerTest, StreamsResponseBodies) {

@@ -261,8 +261,10 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     if (cancelled_ || finished_) return Finish(JsonError(502, "upstream_unavailable"));
     if (!piece.ok()) {
       // The body failed (the client stalled or left, or a filter refused it): the upstream
-      // must not take a partial body for a whole one, so its connection is closed before the
-      // request is complete.
+      // must not take a partial body for a whole one, so its connection is reset (RST, not a
+      // FIN an upstream might read as the end of a close-delimited stream) before the request
+      // is complete.
+      AbortStream();
       return Finish(BodyErrorResponse(piece.error()));
     }
     if (piece->data.empty() && !piece->last) return PullRequestPiece();
@@ -371,6 +373,15 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   void Fail(const ErrorCode& ec, std::string_view code) {
     if (ec == beast::error::timeout) return Finish(JsonError(504, "upstream_timeout"));
     Finish(JsonError(502, cancelled_ ? "upstream_unavailable" : code));
+  }
+
+  // Closes with a TCP reset: SO_LINGER with a zero timeout discards unsent data.
+  void AbortStream() {
+    ErrorCode ignored;
+    if (stream_.socket().is_open()) {
+      stream_.socket().set_option(asio::socket_base::linger(true, 0), ignored);
+    }
+    stream_.close();
   }
 
   void CloseStream() {

@@ -228,7 +228,8 @@ std::optional<std::int64_t> CacheControlMaxAge(std::string_view cache_control) {
 Result<std::unique_ptr<HttpsFetcher>> HttpsFetcher::Create(std::string url,
                                                            HttpsFetcherOptions options) {
   if (Status checked = CheckHttpsUrl(url); !checked.ok()) {
-    return Error{Code::kInvalidArgument, "\"" + ForMessage(url) + "\": " + checked.error().message};
+    return Error{Code::kInvalidArgument, "\"" + ForMessage(url.substr(0, url.find('?'))) +
+                                             "\": " + checked.error().message};
   }
   if (options.max_body_bytes == 0 || options.connect_timeout_seconds < 1 ||
       options.total_timeout_seconds < 1) {
@@ -299,7 +300,7 @@ Result<FetchedDocument> HttpsFetcher::Fetch(const std::atomic<bool>& cancel) con
   if (!options_set) return Error{Code::kInternal, "libcurl refused a transfer option"};
 
   const CURLcode result = curl_easy_perform(handle);
-  const std::string where = "GET " + url_ + ": ";
+  const std::string where = "GET " + LoggableUrl() + ": ";
   if (cancel.load()) return Error{Code::kInternal, where + "cancelled"};
   if (transfer.body_too_large) {
     return Error{Code::kInputTooLarge, where + "the body is larger than " +

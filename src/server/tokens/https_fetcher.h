@@ -79,6 +79,9 @@ class HttpsFetcher {
   Result<FetchedDocument> Fetch(const std::atomic<bool>& cancel) const;
 
   const std::string& url() const { return url_; }
+  // The URL without its query: what logs and error messages show (a query may carry an API
+  // key).
+  std::string LoggableUrl() const { return url_.substr(0, url_.find('?')); }
 
  private:
   HttpsFetcher(std::string url, HttpsFetcherOptions options)

@@ -136,7 +136,8 @@ void UrlJwksSource::ReportMissingKey(std::int64_t now) {
                  {{"issuer", options_.issuer}});
   } else {
     logger_.Warn("oidc issuer has no usable JWKS: its ID tokens are refused until a fetch succeeds",
-                 {{"issuer", options_.issuer}, {"jwks_url", options_.url}});
+                 {{"issuer", options_.issuer},
+                  {"jwks_url", options_.url.substr(0, options_.url.find('?'))}});
   }
   if (wake_) wake_();
 }
