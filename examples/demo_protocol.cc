@@ -1,5 +1,5 @@
-// Builds the demo app's requests with ztm's core library (src/core): jose for the attestation
-// evidence, dpop for proofs, httpsig for Content-Digest and the RFC 9421 signature.
+// Builds the attacker's requests with ztm's core library (src/core): dpop for proofs, httpsig
+// for Content-Digest and the RFC 9421 signature.
 #include "demo_protocol.h"
 
 #include <cctype>
@@ -14,7 +14,6 @@
 #include "core/httpsig/message_signature.h"
 #include "core/httpsig/signature_base.h"
 #include "core/jose/jwk.h"
-#include "core/jose/jws.h"
 #include "core/json.h"
 
 namespace ztm::demo {
@@ -23,8 +22,6 @@ namespace {
 // RFC 9421 §2.3 nonce: 128 random bits make a repeat by chance negligible, so the gateway's
 // replay cache only ever matches a request that was really sent twice.
 constexpr std::size_t kSignatureNonceBytes = 16;
-// The header the software attestation format expects on its evidence JWS.
-constexpr char kAttestationType[] = "ztm-attest+jwt";
 
 // RFC 3986 §2.3 unreserved characters pass; everything else is percent-encoded (what
 // application/x-www-form-urlencoded needs for passwords and tokens).
@@ -58,28 +55,6 @@ Result<std::string> Proof(const crypto::PrivateKey& key, const std::string& meth
 }
 
 }  // namespace
-
-HttpsRequest ChallengeRequest() { return HttpsRequest{"POST", "/v1/challenge", {}, ""}; }
-
-Result<HttpsRequest> RegistrationRequest(const crypto::PrivateKey& device_key,
-                                         std::string_view challenge) {
-  const jose::Jwk jwk = jose::Jwk::FromPrivateKey(device_key);
-  boost::json::object header;
-  header["typ"] = kAttestationType;
-  boost::json::object payload;
-  payload["challenge"] = challenge;
-  ZTM_ASSIGN_OR_RETURN(std::string evidence,
-                       jose::SignCompact(header, AsBytes(json::Serialize(payload)), jwk,
-                                         jose::JwsAlgorithm::kEs256));
-  ZTM_ASSIGN_OR_RETURN(boost::json::object public_jwk,
-                       jose::Jwk::FromPublicKey(device_key.public_key()).ToPublicObject());
-  boost::json::object body;
-  body["public_jwk"] = std::move(public_jwk);
-  body["challenge"] = challenge;
-  body["attestation"] = boost::json::object{{"format", "software"}, {"evidence", evidence}};
-  return HttpsRequest{
-      "POST", "/v1/devices", {{"content-type", "application/json"}}, json::Serialize(body)};
-}
 
 Result<HttpsRequest> TokenRequest(const crypto::PrivateKey& proof_key, const GatewayOrigin& origin,
                                   const std::vector<std::pair<std::string, std::string>>& fields) {
@@ -138,8 +113,8 @@ std::string KeyThumbprint(const crypto::PrivateKey& key) {
   return jose::Jwk::FromPublicKey(key.public_key()).Thumbprint();
 }
 
-std::optional<boost::json::object> JsonBody(const HttpsResponse& response) {
-  auto parsed = json::ParseObject(response.body);
+std::optional<boost::json::object> JsonBody(std::string_view body) {
+  auto parsed = json::ParseObject(body);
   if (!parsed.ok()) return std::nullopt;
   return std::move(parsed).value();
 }
@@ -149,20 +124,30 @@ std::string StringMember(const boost::json::object& object, std::string_view key
   return value != nullptr && value->is_string() ? std::string(value->get_string()) : std::string();
 }
 
-std::string RefusalReason(const HttpsResponse& response) {
-  if (auto body = JsonBody(response)) {
-    std::string error = StringMember(*body, "error");
-    std::string description = StringMember(*body, "error_description");
-    if (!error.empty()) return description.empty() ? error : error + ": " + description;
+std::string GatewayError(std::string_view body, const std::optional<std::string>& challenge) {
+  if (auto object = JsonBody(body)) {
+    std::string error = StringMember(*object, "error");
+    if (!error.empty()) return error;
   }
-  if (auto challenge = response.Header("www-authenticate")) {
+  if (challenge) {
     const std::string key = "error=\"";
     if (std::size_t at = challenge->find(key); at != std::string::npos) {
       const std::size_t start = at + key.size();
       return challenge->substr(start, challenge->find('"', start) - start);
     }
   }
-  return "HTTP " + std::to_string(response.status);
+  return "";
+}
+
+std::string RefusalReason(int status, std::string_view body,
+                          const std::optional<std::string>& challenge) {
+  if (auto object = JsonBody(body)) {
+    std::string error = StringMember(*object, "error");
+    std::string description = StringMember(*object, "error_description");
+    if (!error.empty()) return description.empty() ? error : error + ": " + description;
+  }
+  std::string error = GatewayError(body, challenge);
+  return error.empty() ? "HTTP " + std::to_string(status) : error;
 }
 
 Result<boost::json::object> UnverifiedClaims(std::string_view token) {

@@ -1,8 +1,8 @@
-// The app's half of ztm's protocol, as the demo client speaks it: the requests a device sends
-// to ztm-gateway (challenge, registration with software attestation, token grants with DPoP)
-// and the signed API call (DPoP with ath, Content-Digest, RFC 9421 signature). Builders only,
-// no I/O: https_client.h sends what they build. libztm (issue #4) will replace this with its
-// keystore, secure store and token manager.
+// The attacker's toolkit in ztm-demo: ztm's protocol spoken with a key the attacker holds (a
+// token grant with DPoP, a signed API call with DPoP, Content-Digest and an RFC 9421
+// signature), and readers for the gateway's answers. The app itself speaks the protocol
+// through libztm (ztm::Client); these builders craft what libztm never would. No I/O:
+// https_client.h sends what they build.
 #pragma once
 
 #include <cstdint>
@@ -19,14 +19,6 @@
 #include "https_client.h"
 
 namespace ztm::demo {
-
-// A request to the gateway's challenge endpoint (POST /v1/challenge).
-HttpsRequest ChallengeRequest();
-
-// POST /v1/devices: registers `device_key`'s public JWK, answering `challenge` with `software`
-// attestation evidence (a JWS by the device key over {"challenge": ...}).
-Result<HttpsRequest> RegistrationRequest(const crypto::PrivateKey& device_key,
-                                         std::string_view challenge);
 
 // POST /v1/token with the form `fields` (application/x-www-form-urlencoded, RFC 6749 §4.3,
 // §6) and a DPoP proof by `proof_key` for that URL (RFC 9449 §5).
@@ -54,15 +46,20 @@ Result<HttpsRequest> SignedApiCall(const crypto::PrivateKey& key, std::string_vi
 // The RFC 7638 thumbprint of `key`'s public JWK: what the gateway binds tokens to (cnf.jkt).
 std::string KeyThumbprint(const crypto::PrivateKey& key);
 
-// The response body as a JSON object, or nullopt when it is not one.
-std::optional<boost::json::object> JsonBody(const HttpsResponse& response);
+// A response body as a JSON object, or nullopt when it is not one.
+std::optional<boost::json::object> JsonBody(std::string_view body);
 
 // The string member `key` of `object`, or "" when absent or not a string.
 std::string StringMember(const boost::json::object& object, std::string_view key);
 
-// Why the gateway refused: the body's "error" and "error_description" (RFC 6749 §5.2 shape),
-// else the WWW-Authenticate challenge's error, else "HTTP <status>".
-std::string RefusalReason(const HttpsResponse& response);
+// The gateway's error code: the body's "error" (RFC 6749 §5.2 shape), else the error of the
+// WWW-Authenticate challenge `challenge` (RFC 6750 §3), else "".
+std::string GatewayError(std::string_view body, const std::optional<std::string>& challenge);
+
+// Why the gateway refused: the body's "error" and "error_description", else the
+// WWW-Authenticate challenge's error, else "HTTP <status>".
+std::string RefusalReason(int status, std::string_view body,
+                          const std::optional<std::string>& challenge);
 
 // The claims of a JWT, decoded WITHOUT verifying its signature: for showing what a token the
 // gateway issued says, never for trusting it. Fails with kJwsMalformed when `token` is not three

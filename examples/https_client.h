@@ -1,6 +1,7 @@
 // A small blocking HTTPS client for the demo app (ztm-demo): one request per TLS connection,
 // the server certificate verified against a given CA file and the gateway's host name, every
-// wait bounded. It stands in for the transport of libztm (issue #4), which adds SPKI pinning.
+// wait bounded. The attacker's client in ztm-demo (the app itself uses libztm's pinned
+// transport).
 #pragma once
 
 #include <cstdint>

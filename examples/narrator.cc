@@ -51,10 +51,33 @@ std::vector<std::string> Wrap(std::string_view text, std::size_t width) {
 
 }  // namespace
 
-std::string StepReport::Outcome() const {
-  if (status >= 200 && status < 300) return "accepted";
-  if (status >= 400 && status < 500) return "refused";
-  return "error";
+void StepReport::Answered(int http_status, std::string gateway_error, std::string why) {
+  status = http_status;
+  error = std::move(gateway_error);
+  reason = std::move(why);
+  if (status >= 200 && status < 300) {
+    outcome = "accepted";
+  } else if (status >= 400 && status < 500) {
+    outcome = "refused";
+    refused_by = "gateway";
+  } else {
+    outcome = "error";
+  }
+}
+
+void StepReport::Judge() {
+  if (!problem.empty()) return;
+  if (expected == Expect::kAccepted) {
+    if (outcome != "accepted") problem = "a legitimate request was not accepted";
+    return;
+  }
+  if (outcome == "accepted") {
+    problem = refused_by.empty() && status == 0 ? "it was not refused" : "it was accepted";
+  } else if (outcome != "refused") {
+    problem = "it failed instead of being refused";
+  } else if (!expected_error.empty() && error != expected_error) {
+    problem = "refused, but not as " + expected_error;
+  }
 }
 
 StepReport Step(std::string id, std::string label) {
@@ -73,12 +96,10 @@ StepReport Refusal(std::string id, std::string label, std::string expected_error
   return step;
 }
 
-void Narrator::Title(const std::string& gateway, const std::string& ca_file,
-                     const std::string& user) {
+void Narrator::Title(const std::vector<std::string>& lines) {
   if (json_) return;
-  Line(Bold("ztm demo: an app talks to ztm-gateway, and attackers try to get in"));
-  Line("   gateway  " + gateway + "  (TLS; its certificate is checked against " + ca_file + ")");
-  Line("   user     " + user);
+  Line(Bold("ztm demo: an app built on libztm talks to ztm-gateway, and attackers try to get in"));
+  for (const std::string& line : lines) Line("   " + Printable(line));
 }
 
 void Narrator::Section(const std::string& title, const std::vector<std::string>& explanation) {
@@ -99,7 +120,7 @@ void Narrator::Report(const StepReport& step) {
   if (json_) return PrintJson(step, as_expected);
 
   const std::string indent(kIndentColumns, ' ');
-  const std::string outcome = step.Outcome();
+  const std::string& outcome = step.outcome;
   std::string verdict = outcome == "accepted"  ? "ACCEPTED"
                         : outcome == "refused" ? "REFUSED"
                                                : "FAILED";
@@ -107,7 +128,7 @@ void Narrator::Report(const StepReport& step) {
   const std::string line = "   " + Paint(verdict, as_expected ? kGreen : kRed) + step.label;
   // An accepted request's label is the request itself: its status fits on the same line.
   if (outcome == "accepted") {
-    Line(line + "  -> " + std::to_string(step.status));
+    Line(step.status != 0 ? line + "  -> " + std::to_string(step.status) : line);
   } else {
     Line(line);
     Line(indent + (step.status != 0 ? "-> " + std::to_string(step.status) + " " : "") +
@@ -144,9 +165,6 @@ bool Narrator::Summary() {
     for (const std::string& problem : problems_) Line("   - " + problem);
     if (!stopped_early_.empty()) Line("   The demo stopped early: " + stopped_early_ + ".");
   }
-  Line("   Next (issue #4): libztm, the client library, with hardware-backed keys, encrypted");
-  Line("   token storage and SPKI certificate pinning; its demo adds the man-in-the-middle");
-  Line("   attack (a proxy with another trusted certificate), which pinning refuses.");
   return ok;
 }
 
@@ -164,11 +182,12 @@ bool Narrator::Abort(const std::string& why) {
 void Narrator::PrintJson(const StepReport& step, bool as_expected) {
   boost::json::object out{{"step", step.id},
                           {"expected", step.expected == Expect::kAccepted ? "accepted" : "refused"},
-                          {"outcome", step.Outcome()},
+                          {"outcome", step.outcome},
                           {"status", step.status},
                           {"error", step.error},
                           {"reason", step.reason},
                           {"ok", as_expected}};
+  if (!step.refused_by.empty()) out["refused_by"] = step.refused_by;
   if (!as_expected) out["problem"] = step.problem;
   for (const auto& [key, value] : step.json_details) out[key] = value;
   Line(json::Serialize(out));

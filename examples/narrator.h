@@ -12,22 +12,30 @@ namespace ztm::demo {
 
 enum class Expect { kAccepted, kRefused };
 
-// One step: what it must do, and what the gateway did.
+// One step: what it must do, and what happened.
 struct StepReport {
   std::string id;     // stable name, the "step" of --json output
   std::string label;  // what happened, for people
   Expect expected = Expect::kAccepted;
   std::string expected_error;  // for a refusal: the gateway's "error" code it must carry
   std::string defense;         // for an attack: why ztm refuses it
-  int status = 0;              // 0: no HTTP response
-  std::string error;           // the gateway's error code ("error" of its JSON body), if any
-  std::string reason;          // the gateway's refusal reason, or the transport failure
+  // "accepted", "refused" or "error" (a failure that is not a refusal, or no answer).
+  std::string outcome = "error";
+  // Who refused: "gateway" (an HTTP 4xx answer) or "app" (libztm itself: a pinned key
+  // missing from the server's certificate chain, a session the gateway ended).
+  std::string refused_by;
+  int status = 0;      // 0: no HTTP response
+  std::string error;   // the gateway's error code ("error" of its JSON body), or libztm's code
+  std::string reason;  // the refusal reason, or the failure
   std::vector<std::pair<std::string, std::string>> details;  // shown under the step
   boost::json::object json_details;                          // the same, for --json
   std::string problem;  // non-empty: the step misbehaved; says how
 
-  // "accepted" (2xx), "refused" (4xx) or "error" (anything else, or no response).
-  std::string Outcome() const;
+  // Records an HTTP answer: "accepted" for 2xx, "refused" (by the gateway) for 4xx, else
+  // "error"; `error` and `reason` as the gateway gave them.
+  void Answered(int http_status, std::string gateway_error, std::string why);
+  // Checks the outcome against the expectation; sets `problem` when they differ.
+  void Judge();
 };
 
 // A step that must be accepted.
@@ -44,7 +52,7 @@ class Narrator {
   Narrator(bool json, bool color) : json_(json), color_(color && !json) {}
 
   // The opening lines (people only).
-  void Title(const std::string& gateway, const std::string& ca_file, const std::string& user);
+  void Title(const std::vector<std::string>& lines);
   // A numbered part of the story and what it is about (people only).
   void Section(const std::string& title, const std::vector<std::string>& explanation);
   // One indented line (people only).
