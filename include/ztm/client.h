@@ -29,10 +29,12 @@
 
 #include "ztm/bytes.h"
 #include "ztm/error.h"
+#include "ztm/sql.h"
 
 namespace ztm {
 
 namespace client {
+class EncryptedDatabase;
 class KeyStore;
 }  // namespace client
 
@@ -46,6 +48,19 @@ struct PinConfig {
   bool report_only = false;  // report failures but let the connection proceed
   std::string report_uri;    // https URL receiving pin failure reports; empty: none sent
 };
+
+// Evidence that the device key lives in genuine hardware on a genuine app: what a platform
+// attestation API returns (App Attest, Android Key Attestation, Play Integrity), in the form
+// the gateway's registration takes (docs/protocol.md).
+struct AttestationEvidence {
+  std::string format;    // e.g. "apple-appattest", "android-key", "play-integrity"
+  std::string evidence;  // the format's encoding (base64 / JWS), as the gateway expects it
+};
+
+// Asked at registration with the gateway's single-use challenge and the device key's public
+// JWK (JSON): returns the platform's evidence for them.
+using AttestationProvider = std::function<Result<AttestationEvidence>(
+    std::string_view challenge, std::string_view public_jwk_json)>;
 
 struct ClientOptions {
   // The gateway's origin, e.g. "https://api.example.com" (https only, no path).
@@ -61,6 +76,9 @@ struct ClientOptions {
   Secret passphrase;
   // A platform key store (Secure Enclave, Android Keystore) to hold the keys instead.
   std::shared_ptr<client::KeyStore> key_store;
+  // Platform attestation at registration; empty: `software` attestation (the device key
+  // signs the challenge), which the gateway accepts only where its configuration allows.
+  AttestationProvider attestation_provider;
   // Identify the app in pin failure reports.
   std::string app_id;
   std::string app_version;
@@ -101,6 +119,15 @@ class Client {
                            std::string_view body = {},
                            std::vector<std::pair<std::string, std::string>> headers = {});
 
+  // The app's offline data, in an SQLCipher database (data_directory/app.db) under a random
+  // 256-bit key kept in the secure store; opened at first use. One statement per call, its
+  // ?-placeholders bound to `parameters` in order. Fail with kDatabaseQueryFailed (syntax,
+  // constraint, parameter count), kDatabaseKeyInvalid / kDatabaseNotEncrypted (a database
+  // that is not this client's), kInputTooLarge (Query beyond 10 000 rows: page with LIMIT).
+  // Logout deletes the database and its key.
+  Status Exec(std::string_view sql, std::vector<SqlValue> parameters = {});
+  Result<std::vector<SqlRow>> Query(std::string_view sql, std::vector<SqlValue> parameters = {});
+
   // Told once when the gateway ends the session on its own (refresh token reuse detected,
   // revocation); the app should ask the user to sign in again.
   void OnSessionEnded(std::function<void(const Error& reason)> callback);
@@ -117,6 +144,8 @@ class Client {
  private:
   struct State;
   explicit Client(std::unique_ptr<State> state);
+  // Opens the database at first use; the caller holds State::database_mutex.
+  Result<client::EncryptedDatabase*> OpenDatabase();
   std::unique_ptr<State> state_;
 };
 

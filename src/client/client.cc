@@ -155,6 +155,8 @@ struct Client::State {
   std::shared_ptr<client::SecurePinReportStore> reports;
   std::unique_ptr<client::CurlTransport> transport;
   std::unique_ptr<client::TokenManager> tokens;
+  std::mutex database_mutex;  // guards `database` (opened at first use)
+  std::unique_ptr<client::EncryptedDatabase> database;
 
   mutable std::mutex mutex;  // guards the three below
   std::string device_id;
@@ -338,21 +340,33 @@ Status Client::Register() {
   ZTM_ASSIGN_OR_RETURN(crypto::PublicKey public_key, s.keys->SigningPublicKey(kDeviceKeyAlias));
   ZTM_ASSIGN_OR_RETURN(boost::json::object public_jwk,
                        jose::Jwk::FromPublicKey(public_key).ToPublicObject());
-  // Software attestation evidence: a compact JWS (RFC 7515) by the device key over the
-  // challenge (ES256, signed inside the key store).
-  ZTM_ASSIGN_OR_RETURN(std::shared_ptr<const client::KeyStoreSigner> device_signer,
-                       client::KeyStoreSigner::Create(s.keys, kDeviceKeyAlias, *s.clock,
-                                                      /*hold_seconds=*/0));
-  ZTM_ASSIGN_OR_RETURN(
-      std::string evidence,
-      jose::SignCompact(boost::json::object{{"typ", kAttestationType}},
-                        AsBytes(json::Serialize(boost::json::object{{"challenge", challenge}})),
-                        *device_signer));
+  AttestationEvidence attestation;
+  if (s.options.attestation_provider) {
+    // The platform attests the key (App Attest, Key Attestation, Play Integrity).
+    ZTM_ASSIGN_OR_RETURN(attestation,
+                         s.options.attestation_provider(challenge, json::Serialize(public_jwk)));
+    if (attestation.format.empty() || attestation.evidence.empty()) {
+      return Error{Code::kInvalidArgument, "register: the attestation provider gave no evidence"};
+    }
+  } else {
+    // Software attestation evidence: a compact JWS (RFC 7515) by the device key over the
+    // challenge (ES256, signed inside the key store).
+    ZTM_ASSIGN_OR_RETURN(std::shared_ptr<const client::KeyStoreSigner> device_signer,
+                         client::KeyStoreSigner::Create(s.keys, kDeviceKeyAlias, *s.clock,
+                                                        /*hold_seconds=*/0));
+    attestation.format = "software";
+    ZTM_ASSIGN_OR_RETURN(
+        attestation.evidence,
+        jose::SignCompact(boost::json::object{{"typ", kAttestationType}},
+                          AsBytes(json::Serialize(boost::json::object{{"challenge", challenge}})),
+                          *device_signer));
+  }
 
   boost::json::object body;
   body["public_jwk"] = std::move(public_jwk);
   body["challenge"] = challenge;
-  body["attestation"] = boost::json::object{{"format", "software"}, {"evidence", evidence}};
+  body["attestation"] =
+      boost::json::object{{"format", attestation.format}, {"evidence", attestation.evidence}};
   ZTM_ASSIGN_OR_RETURN(HttpResponse registered_response,
                        s.transport->Send(HttpRequest{"POST",
                                                      s.Url("/v1/devices"),
@@ -442,6 +456,33 @@ Result<ApiResponse> Client::Call(std::string_view method, std::string_view path,
   }
 }
 
+namespace {
+constexpr char kDatabaseFile[] = "/app.db";
+constexpr char kDatabaseKeyItem[] = "ztm.database-key";
+}  // namespace
+
+Status Client::Exec(std::string_view sql, std::vector<SqlValue> parameters) {
+  std::lock_guard lock(state_->database_mutex);
+  ZTM_ASSIGN_OR_RETURN(client::EncryptedDatabase * database, OpenDatabase());
+  return database->Exec(sql, parameters);
+}
+
+Result<std::vector<SqlRow>> Client::Query(std::string_view sql, std::vector<SqlValue> parameters) {
+  std::lock_guard lock(state_->database_mutex);
+  ZTM_ASSIGN_OR_RETURN(client::EncryptedDatabase * database, OpenDatabase());
+  return database->Query(sql, parameters);
+}
+
+Result<client::EncryptedDatabase*> Client::OpenDatabase() {
+  State& s = *state_;
+  if (s.database == nullptr) {
+    ZTM_ASSIGN_OR_RETURN(s.database,
+                         client::EncryptedDatabase::Open(s.options.data_directory + kDatabaseFile,
+                                                         *s.store, kDatabaseKeyItem));
+  }
+  return s.database.get();
+}
+
 void Client::OnSessionEnded(std::function<void(const Error& reason)> callback) {
   std::lock_guard lock(state_->mutex);
   state_->on_session_ended = std::move(callback);
@@ -467,8 +508,15 @@ Status Client::Logout() {
     s.device_id.clear();
   }
   ZTM_RETURN_IF_ERROR(s.tokens->Clear());
-  ZTM_RETURN_IF_ERROR(client::EncryptedDatabase::Destroy(s.options.data_directory + "/app.db",
-                                                         s.store.get(), "ztm.database-key"));
+  {
+    std::lock_guard lock(s.database_mutex);
+    if (s.database != nullptr) {
+      ZTM_RETURN_IF_ERROR(s.database->Wipe());
+      s.database.reset();
+    }
+  }
+  ZTM_RETURN_IF_ERROR(client::EncryptedDatabase::Destroy(s.options.data_directory + kDatabaseFile,
+                                                         s.store.get(), kDatabaseKeyItem));
   ZTM_RETURN_IF_ERROR(s.store->WipeAll());
   if (s.file_keys != nullptr) {
     ZTM_RETURN_IF_ERROR(s.file_keys->WipeAll());

@@ -237,6 +237,70 @@ TEST_F(LibztmE2E, PinningRefusesAServerWithAnotherKey) {
   EXPECT_FALSE(client->registered());
 }
 
+// The app's offline data: an SQLCipher file under a key from the secure store; nothing of
+// it readable on disk, and gone after logout.
+TEST_F(LibztmE2E, EncryptedDatabaseKeepsOfflineDataUntilLogout) {
+  auto app = SignedInClient("app-db");
+  ASSERT_NE(app, nullptr);
+  ASSERT_TRUE(app->Exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)").ok());
+  Status inserted = app->Exec("INSERT INTO notes (text) VALUES (?)",
+                              {SqlValue(std::string("meet the courier at dawn"))});
+  ASSERT_TRUE(inserted.ok()) << inserted.error().message;
+  auto rows = app->Query("SELECT text FROM notes WHERE id = ?", {SqlValue(std::int64_t{1})});
+  ASSERT_TRUE(rows.ok()) << rows.error().message;
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ(std::get<std::string>((*rows)[0][0]), "meet the courier at dawn");
+  EXPECT_EQ(app->Exec("INSERT INTO nowhere VALUES (1)").code(), Code::kDatabaseQueryFailed);
+
+  const std::string path = dir_->File("app-db/app.db");
+  std::ifstream file(path, std::ios::binary);
+  const std::string on_disk((std::istreambuf_iterator<char>(file)),
+                            std::istreambuf_iterator<char>());
+  ASSERT_FALSE(on_disk.empty());
+  EXPECT_EQ(on_disk.find("courier"), std::string::npos);
+  EXPECT_NE(on_disk.rfind("SQLite format 3", 0), 0u);  // not a plain SQLite header
+
+  // A restarted app reads it back (the key is in the secure store).
+  app.reset();
+  auto restarted = OpenClient(Options("app-db"));
+  ASSERT_NE(restarted, nullptr);
+  auto again = restarted->Query("SELECT count(*) FROM notes");
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(std::get<std::int64_t>((*again)[0][0]), 1);
+  ASSERT_TRUE(restarted->Logout().ok());
+  EXPECT_FALSE(std::filesystem::exists(path));
+}
+
+// A platform attestation provider is asked with the gateway's challenge and the device key;
+// its evidence goes to the gateway, which judges it (this gateway allows software only).
+TEST_F(LibztmE2E, AttestationProviderSuppliesTheEvidence) {
+  ClientOptions options = Options("app-attest");
+  std::string seen_challenge;
+  std::string seen_jwk;
+  options.attestation_provider = [&](std::string_view challenge,
+                                     std::string_view public_jwk) -> Result<AttestationEvidence> {
+    seen_challenge = challenge;
+    seen_jwk = public_jwk;
+    return AttestationEvidence{"apple-appattest", "bm90IGEgcmVhbCBhdHRlc3RhdGlvbg"};
+  };
+  auto client = OpenClient(std::move(options));
+  ASSERT_NE(client, nullptr);
+  Status registered = client->Register();
+  EXPECT_EQ(registered.code(), Code::kGatewayRefused);
+  EXPECT_FALSE(client->registered());
+  EXPECT_FALSE(seen_challenge.empty());
+  EXPECT_NE(seen_jwk.find("\"kty\":\"EC\""), std::string::npos) << seen_jwk;
+
+  ClientOptions failing = Options("app-attest-fails");
+  failing.attestation_provider = [](std::string_view,
+                                    std::string_view) -> Result<AttestationEvidence> {
+    return Error{Code::kUserPresenceRequired, "the platform refused to attest"};
+  };
+  auto refused = OpenClient(std::move(failing));
+  ASSERT_NE(refused, nullptr);
+  EXPECT_EQ(refused->Register().code(), Code::kUserPresenceRequired);
+}
+
 TEST_F(LibztmE2E, WrongPasswordIsRefused) {
   auto client = OpenClient(Options("app-wrong-password"));
   ASSERT_NE(client, nullptr);

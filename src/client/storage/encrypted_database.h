@@ -20,15 +20,16 @@
 #include "client/storage/secure_store.h"
 #include "core/bytes.h"
 #include "core/error.h"
+#include "ztm/sql.h"
 
 // SQLCipher's connection handle; <sqlite3.h> stays out of this header.
 struct sqlite3;
 
 namespace ztm::client {
 
-// A value bound to or read from SQL: NULL, INTEGER, REAL, TEXT or BLOB.
-using SqlValue = std::variant<std::nullptr_t, std::int64_t, double, std::string, Bytes>;
-using SqlRow = std::vector<SqlValue>;
+// A value bound to or read from SQL: NULL, INTEGER, REAL, TEXT or BLOB (the public types).
+using SqlValue = ztm::SqlValue;
+using SqlRow = ztm::SqlRow;
 
 // The SecureStore item holding the database key unless the caller names another.
 inline constexpr std::string_view kDefaultDatabaseKeyItem = "ztm.database-key";
