@@ -23,27 +23,6 @@ namespace {
 // replay cache only ever matches a request that was really sent twice.
 constexpr std::size_t kSignatureNonceBytes = 16;
 
-// RFC 3986 §2.3 unreserved characters pass; everything else is percent-encoded (what
-// application/x-www-form-urlencoded needs for passwords and tokens).
-std::string FormEncode(const std::vector<std::pair<std::string, std::string>>& fields) {
-  std::string out;
-  for (const auto& [name, value] : fields) {
-    if (!out.empty()) out += '&';
-    out += name;
-    out += '=';
-    for (unsigned char c : value) {
-      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-        out += static_cast<char>(c);
-      } else {
-        char escaped[4];
-        std::snprintf(escaped, sizeof escaped, "%%%02X", c);
-        out += escaped;
-      }
-    }
-  }
-  return out;
-}
-
 Result<std::string> Proof(const crypto::PrivateKey& key, const std::string& method,
                           const std::string& url, std::optional<std::string> access_token) {
   dpop::ProofInput input;
@@ -63,7 +42,7 @@ Result<HttpsRequest> TokenRequest(const crypto::PrivateKey& proof_key, const Gat
   return HttpsRequest{"POST",
                       "/v1/token",
                       {{"content-type", "application/x-www-form-urlencoded"}, {"dpop", proof}},
-                      FormEncode(fields)};
+                      FormUrlEncode(fields)};
 }
 
 Result<HttpsRequest> SignedApiCall(const crypto::PrivateKey& key, std::string_view device_id,

@@ -47,26 +47,6 @@ std::string ToString(const Secret& secret) {
   return std::string(reinterpret_cast<const char*>(secret.view().data()), secret.view().size());
 }
 
-// application/x-www-form-urlencoded (RFC 6749 §4.3 bodies): unreserved characters pass.
-std::string FormEncode(const std::vector<std::pair<std::string_view, std::string_view>>& fields) {
-  std::string out;
-  for (const auto& [name, value] : fields) {
-    if (!out.empty()) out += '&';
-    out += name;
-    out += '=';
-    for (unsigned char c : value) {
-      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-        out += static_cast<char>(c);
-      } else {
-        char escaped[4];
-        std::snprintf(escaped, sizeof escaped, "%%%02X", c);
-        out += escaped;
-      }
-    }
-  }
-  return out;
-}
-
 // The error member of an OAuth / gateway error body, or of WWW-Authenticate.
 std::string GatewayError(const HttpResponse& response) {
   if (auto body = json::ParseObject(response.body); body.ok()) {
@@ -184,7 +164,7 @@ struct Client::State {
   // POST /v1/token with `fields` and a DPoP proof by the device key (RFC 9449 §5), retrying
   // once with the server's nonce when it asks for one.
   Result<client::TokenGrant> TokenGrant(
-      const std::vector<std::pair<std::string_view, std::string_view>>& fields) {
+      const std::vector<std::pair<std::string, std::string>>& fields) {
     client::RequestSigner* request_signer;
     {
       std::lock_guard lock(mutex);
@@ -201,7 +181,7 @@ struct Client::State {
       HttpRequest request{"POST",
                           Url("/v1/token"),
                           {{"content-type", "application/x-www-form-urlencoded"}, {"dpop", proof}},
-                          FormEncode(fields)};
+                          FormUrlEncode(fields)};
       ZTM_ASSIGN_OR_RETURN(HttpResponse response, transport->Send(request));
       RememberNonce(response);
       if (AsksForNonce(response) && attempt < kMaxNonceRetries) continue;
@@ -394,8 +374,8 @@ Status Client::SignIn(std::string_view username, std::string_view password) {
   const std::string device = device_id();
   if (device.empty()) return Error{Code::kNotRegistered, "register the device first"};
   auto grant = s.TokenGrant({{"grant_type", "password"},
-                             {"username", username},
-                             {"password", password},
+                             {"username", std::string(username)},
+                             {"password", std::string(password)},
                              {"device_id", device}});
   if (!grant.ok()) {
     if (grant.code() == Code::kOAuthInvalidGrant) {

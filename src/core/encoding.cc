@@ -120,4 +120,30 @@ Result<Bytes> HexDecode(std::string_view text) {
   return out;
 }
 
+std::string FormUrlEncode(const std::vector<std::pair<std::string, std::string>>& fields) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  auto append = [](std::string& out, std::string_view text) {
+    for (unsigned char c : text) {
+      const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                              (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+                              c == '~';
+      if (unreserved) {
+        out.push_back(static_cast<char>(c));
+      } else {
+        out.push_back('%');
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 0x0F]);
+      }
+    }
+  };
+  std::string out;
+  for (const auto& [name, value] : fields) {
+    if (!out.empty()) out.push_back('&');
+    append(out, name);
+    out.push_back('=');
+    append(out, value);
+  }
+  return out;
+}
+
 }  // namespace ztm

@@ -6,6 +6,8 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/bytes.h"
 #include "core/error.h"
@@ -38,5 +40,10 @@ Result<Bytes> Base64Decode(std::string_view text, Base64Padding padding = Base64
 std::string HexEncode(ByteView data);
 // Decodes hex (either case). Rejects odd lengths and non-hex characters.
 Result<Bytes> HexDecode(std::string_view text);
+
+// An application/x-www-form-urlencoded body (the OAuth token endpoint's, RFC 6749 §4.3):
+// name=value pairs joined with '&', every byte of a name or value outside the RFC 3986 §2.3
+// unreserved set percent-encoded (so '+', '&', '=' and spaces in a password survive).
+std::string FormUrlEncode(const std::vector<std::pair<std::string, std::string>>& fields);
 
 }  // namespace ztm

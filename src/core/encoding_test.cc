@@ -99,3 +99,19 @@ TEST(Secret, EqualityAndMove) {
 
 }  // namespace
 }  // namespace ztm
+
+namespace ztm {
+namespace {
+
+TEST(FormUrlEncode, EncodesEverythingButUnreserved) {
+  EXPECT_EQ(FormUrlEncode({}), "");
+  EXPECT_EQ(FormUrlEncode({{"grant_type", "password"}, {"username", "alice"}}),
+            "grant_type=password&username=alice");
+  // A password with the form's own delimiters, '+', a space and UTF-8 survives.
+  EXPECT_EQ(FormUrlEncode({{"password", "a&b=c+d e~f.g_h-i\xC3\xA9"}}),
+            "password=a%26b%3Dc%2Bd%20e~f.g_h-i%C3%A9");
+  EXPECT_EQ(FormUrlEncode({{"k y", ""}}), "k%20y=");
+}
+
+}  // namespace
+}  // namespace ztm

@@ -107,13 +107,14 @@ Result<VerifiedJws> JwsVerifier::VerifyParsed(internal::CompactJws parts) const 
   return VerifiedJws(std::move(parts.header), algorithm, std::move(parts.payload));
 }
 
-Result<std::string> SignCompact(const bj::object& header_members, ByteView payload, const Jwk& key,
-                                JwsAlgorithm algorithm) {
-  if (!AlgorithmFitsKey(algorithm, key.key_type())) return KeyMismatch(algorithm);
-  if (!key.is_private()) {
-    return Error{Code::kInvalidArgument, "jws: signing needs a private key"};
-  }
-  ZTM_RETURN_IF_ERROR(key.PermitsSignatureUse(KeyOperation::kSign, JwsAlgorithmName(algorithm)));
+namespace {
+
+// RFC 7515 §5.1: the compact serialization of `payload` under a header of "alg" plus
+// `header_members`, signed over ASCII(BASE64URL(UTF8(header)) || '.' || BASE64URL(payload)) by
+// `sign`.
+template <class SignFunction>
+Result<std::string> SignCompactWith(const bj::object& header_members, ByteView payload,
+                                    JwsAlgorithm algorithm, SignFunction sign) {
   for (std::string_view reserved : {"alg", "crit", "b64"}) {
     if (header_members.contains(reserved)) {
       return Error{Code::kInvalidArgument,
@@ -123,19 +124,29 @@ Result<std::string> SignCompact(const bj::object& header_members, ByteView paylo
   bj::object header;
   header["alg"] = JwsAlgorithmName(algorithm);
   for (const auto& member : header_members) header[member.key()] = member.value();
-
-  // RFC 7515 §5.1: sign ASCII(BASE64URL(UTF8(header)) || '.' || BASE64URL(payload)).
   std::string compact = Base64UrlEncode(json::Serialize(header)) + "." + Base64UrlEncode(payload);
-  Bytes signature;
-  if (algorithm == JwsAlgorithm::kHs256) {
-    signature = crypto::HmacSha256(key.secret()->view(), AsBytes(compact));
-  } else {
-    ZTM_ASSIGN_OR_RETURN(
-        signature, key.private_key()->Sign(SignatureAlgorithmFor(algorithm), AsBytes(compact)));
-  }
+  ZTM_ASSIGN_OR_RETURN(Bytes signature, sign(AsBytes(compact)));
   compact += ".";
   compact += Base64UrlEncode(signature);
   return compact;
+}
+
+}  // namespace
+
+Result<std::string> SignCompact(const bj::object& header_members, ByteView payload, const Jwk& key,
+                                JwsAlgorithm algorithm) {
+  if (!AlgorithmFitsKey(algorithm, key.key_type())) return KeyMismatch(algorithm);
+  if (!key.is_private()) {
+    return Error{Code::kInvalidArgument, "jws: signing needs a private key"};
+  }
+  ZTM_RETURN_IF_ERROR(key.PermitsSignatureUse(KeyOperation::kSign, JwsAlgorithmName(algorithm)));
+  return SignCompactWith(
+      header_members, payload, algorithm, [&](ByteView signing_input) -> Result<Bytes> {
+        if (algorithm == JwsAlgorithm::kHs256) {
+          return crypto::HmacSha256(key.secret()->view(), signing_input);
+        }
+        return key.private_key()->Sign(SignatureAlgorithmFor(algorithm), signing_input);
+      });
 }
 
 Result<std::string> SignCompact(const bj::object& header_members, ByteView payload,
@@ -151,21 +162,8 @@ Result<std::string> SignCompact(const bj::object& header_members, ByteView paylo
     default:
       return Error{Code::kCryptoUnsupportedAlgorithm, "jws: ES256 needs an R || S signer"};
   }
-  for (std::string_view reserved : {"alg", "crit", "b64"}) {
-    if (header_members.contains(reserved)) {
-      return Error{Code::kInvalidArgument,
-                   "jws: header member \"" + std::string(reserved) + "\" cannot be set here"};
-    }
-  }
-  bj::object header;
-  header["alg"] = JwsAlgorithmName(algorithm);
-  for (const auto& member : header_members) header[member.key()] = member.value();
-  // RFC 7515 §5.1, as above.
-  std::string compact = Base64UrlEncode(json::Serialize(header)) + "." + Base64UrlEncode(payload);
-  ZTM_ASSIGN_OR_RETURN(Bytes signature, signer.Sign(AsBytes(compact)));
-  compact += ".";
-  compact += Base64UrlEncode(signature);
-  return compact;
+  return SignCompactWith(header_members, payload, algorithm,
+                         [&](ByteView signing_input) { return signer.Sign(signing_input); });
 }
 
 }  // namespace ztm::jose

@@ -19,6 +19,7 @@
 #include <boost/json/object.hpp>
 
 #include "core/crypto/crypto.h"
+#include "core/encoding.h"
 #include "core/json.h"
 #include "server/api/form.h"
 #include "server/api/gateway_context.h"
@@ -80,24 +81,6 @@ std::string StringOf(const boost::json::object& object, const char* name) {
   auto value = json::GetString(object, name);
   if (!value.ok() || !value->has_value()) throw std::runtime_error(std::string("no ") + name);
   return **value;
-}
-
-std::string FormEncode(const std::vector<std::pair<std::string, std::string>>& parameters) {
-  std::string body;
-  for (const auto& [name, value] : parameters) {
-    if (!body.empty()) body += "&";
-    body += name + "=";
-    for (unsigned char c : value) {
-      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-        body.push_back(static_cast<char>(c));
-      } else {
-        char escaped[4];
-        std::snprintf(escaped, sizeof escaped, "%%%02X", c);
-        body += escaped;
-      }
-    }
-  }
-  return body;
 }
 
 struct Session {
@@ -167,7 +150,7 @@ class GatewayTest : public ::testing::Test {
   http::Request TokenRequest(const TestDevice& device,
                              const std::vector<std::pair<std::string, std::string>>& parameters,
                              std::optional<std::string> nonce = std::nullopt) {
-    return MakeRequest("POST", "/v1/token", FormEncode(parameters),
+    return MakeRequest("POST", "/v1/token", FormUrlEncode(parameters),
                        {{"content-type", "application/x-www-form-urlencoded"},
                         {"dpop", device.Proof("POST", TestUrl("/v1/token"), clock_.NowSeconds(),
                                               std::nullopt, std::move(nonce))}});
@@ -480,10 +463,10 @@ TEST_F(GatewayTest, TokenEndpointRefusals) {
   // No proof.
   http::Request no_proof = TokenRequest(device_, {{"grant_type", "password"}});
   RemoveHeader(no_proof, "dpop");
-  no_proof.body = FormEncode({{"grant_type", "password"},
-                              {"username", "alice"},
-                              {"password", kPassword},
-                              {"device_id", device_id}});
+  no_proof.body = FormUrlEncode({{"grant_type", "password"},
+                                 {"username", "alice"},
+                                 {"password", kPassword},
+                                 {"device_id", device_id}});
   EXPECT_EQ(error_of(Send(no_proof)), "invalid_dpop_proof");
   // A proof for another URL.
   http::Request wrong_url = TokenRequest(device_, {{"grant_type", "password"},
@@ -552,7 +535,7 @@ TEST_F(GatewayTest, RevocationEndpoint) {
   const std::string device_id = Register(device_);
   Session session = Login(device_, device_id);
   auto revoke = [&](const std::string& token) {
-    return Send(MakeRequest("POST", "/v1/revoke", FormEncode({{"token", token}}),
+    return Send(MakeRequest("POST", "/v1/revoke", FormUrlEncode({{"token", token}}),
                             {{"content-type", "application/x-www-form-urlencoded"}}));
   };
   EXPECT_EQ(revoke("not-a-token").status, 200);
