@@ -31,16 +31,18 @@
  *   `needed`; when the buffer is too small the function returns ZTM_ERR_BUFFER_TOO_SMALL,
  *   writes nothing into the buffer and sets *needed to the size required (strings: including
  *   the terminating NUL). Call with (NULL, 0, &needed) to ask for the size.
- * - Objects made by a `_new` or `_open` function are owned by the caller and released with
- *   the matching `_free`, which accepts NULL. Nothing else transfers ownership, except the
- *   keystore callbacks' `ctx` (see ztm_options_set_keystore).
+ * - Objects made by a `_new` or `_open` function, ztm_call or ztm_query are owned by the
+ *   caller and released with the matching `_free`, which accepts NULL. Nothing else transfers
+ *   ownership, except the `ctx` of the keystore callbacks and of the attestation provider
+ *   (see ztm_options_set_keystore and ztm_options_set_attestation_provider).
  * - No C++ exception ever crosses this ABI: an unexpected one becomes ZTM_ERR_INTERNAL.
  *
  * Threading: a ztm_client is thread-safe, like ztm::Client. Any number of threads may call
  * ztm_call, ztm_register, ztm_sign_in, ztm_logout and the accessors on one client at the same
  * time; concurrent calls share one token refresh. ztm_client_free must not run concurrently
- * with any other use of that client. A ztm_options or ztm_response is not synchronised: use
- * one from one thread at a time (distinct objects may be used on distinct threads). */
+ * with any other use of that client. A ztm_options, ztm_response, ztm_sql_params or ztm_rows
+ * is not synchronised: use one from one thread at a time (distinct objects may be used on
+ * distinct threads). */
 #ifndef ZTM_ZTM_H_
 #define ZTM_ZTM_H_
 
@@ -252,6 +254,50 @@ typedef struct ztm_keystore_callbacks {
 ZTM_EXPORT ZTM_MUST_USE ztm_status
 ztm_options_set_keystore(ztm_options* options, const ztm_keystore_callbacks* callbacks);
 
+/* ---- Platform attestation --------------------------------------------------------------- */
+
+/* ztm_attestation_out receives the evidence an attestation callback produces. It exists only
+ * during the callback: the callback must not keep the pointer. */
+typedef struct ztm_attestation_out ztm_attestation_out;
+
+/* Bounds of what ztm_attestation_set accepts. */
+#define ZTM_ATTESTATION_MAX_FORMAT_BYTES 64      /* a format name, e.g. "apple-appattest" */
+#define ZTM_ATTESTATION_MAX_EVIDENCE_BYTES 65536 /* base64 of an App Attest object: ~7 KB */
+
+/* ztm_attestation_set stores the platform's evidence in `out`: `format` names the gateway's
+ * verifier ("apple-appattest", "android-key", "play-integrity"; 1 to
+ * ZTM_ATTESTATION_MAX_FORMAT_BYTES characters of [a-z0-9-]) and `evidence` is that format's
+ * text encoding (base64 or a JWS), `evidence_len` bytes (1 to
+ * ZTM_ATTESTATION_MAX_EVIDENCE_BYTES, printable ASCII). Both are copied. Called by an
+ * attestation callback, at most once; a second call or invalid arguments fail with
+ * ZTM_ERR_INVALID_ARGUMENT and leave `out` unchanged. */
+ZTM_EXPORT ZTM_MUST_USE ztm_status ztm_attestation_set(ztm_attestation_out* out, const char* format,
+                                                       const char* evidence, size_t evidence_len);
+
+/* ztm_attestation_callback attests the device key with the platform (App Attest's
+ * attestKey, Android Key Attestation, Play Integrity) during ztm_register. `challenge` is the
+ * gateway's single-use challenge and `public_jwk_json` the device key's public JWK as JSON
+ * (both NUL-terminated, valid only during the call): the evidence must bind them (App Attest:
+ * clientDataHash over them). On success the callback calls ztm_attestation_set(out, ...) once
+ * and returns ZTM_OK. Any other return value fails the registration with that status (a
+ * status without a ztm::Code of its own, ZTM_ERR_BUFFER_TOO_SMALL, ZTM_ERR_NOT_FOUND or an
+ * unknown value, becomes ZTM_ERR_INTERNAL) and the message "the platform attestation provider
+ * failed". Returning ZTM_OK without calling ztm_attestation_set fails with
+ * ZTM_ERR_INVALID_ARGUMENT. It runs on the thread calling ztm_register and may call no ztm
+ * function other than ztm_attestation_set. */
+typedef ztm_status (*ztm_attestation_callback)(void* ctx, const char* challenge,
+                                               const char* public_jwk_json,
+                                               ztm_attestation_out* out);
+
+/* ztm_options_set_attestation_provider makes clients opened with `options` attest their
+ * device key at registration through `callback` instead of libztm's `software` attestation
+ * (which the gateway accepts only where its configuration allows it). On success libztm owns
+ * `ctx` and calls `release(ctx)` (if not NULL) exactly once when done with it: when the
+ * options and every client opened with them are freed, or the provider is replaced by another
+ * call. On failure (`options` or `callback` NULL) nothing is taken. */
+ZTM_EXPORT ZTM_MUST_USE ztm_status ztm_options_set_attestation_provider(
+    ztm_options* options, ztm_attestation_callback callback, void* ctx, void (*release)(void* ctx));
+
 /* ---- Client ----------------------------------------------------------------------------- */
 
 /* ztm_client is an open libztm client (ztm::Client). */
@@ -340,6 +386,115 @@ ztm_set_session_ended_callback(ztm_client* client, ztm_session_ended_callback ca
  * The local wipe happens even when the gateway cannot be reached; that error is returned
  * after it. */
 ZTM_EXPORT ZTM_MUST_USE ztm_status ztm_logout(ztm_client* client);
+
+/* ---- Encrypted database ----------------------------------------------------------------- */
+
+/* The app's offline data lives in an SQLCipher database in the data directory (every page
+ * encrypted and authenticated, under a random 256-bit key kept in the secure store), opened
+ * at first use and deleted with its key by ztm_logout. One SQL statement per call; its
+ * ?-placeholders are bound, in order, to a ztm_sql_params list. Never build SQL by pasting
+ * values into it: bind them.
+ *
+ *   ztm_sql_params* params = ztm_sql_params_new();
+ *   ztm_sql_params_add_text(params, "carol", 5);
+ *   ztm_rows* rows = NULL;
+ *   ztm_status status = ztm_query(client, "SELECT id, note FROM notes WHERE owner = ?",
+ *                                 params, &rows);
+ *   ztm_sql_params_free(params);
+ *   for (size_t r = 0; status == ZTM_OK && r < ztm_rows_count(rows); ++r) { ... }
+ *   ztm_rows_free(rows); */
+
+/* ztm_sql_type is the storage class of a value (SQLite's five). Values are stable. */
+typedef enum ztm_sql_type {
+  ZTM_SQL_NULL = 0,
+  ZTM_SQL_INT64 = 1,  /* INTEGER */
+  ZTM_SQL_DOUBLE = 2, /* REAL */
+  ZTM_SQL_TEXT = 3,
+  ZTM_SQL_BLOB = 4
+} ztm_sql_type;
+
+/* Bounds of a parameter list. */
+#define ZTM_SQL_MAX_PARAMETERS 999 /* SQLite 3.15 (SQLCipher 3.4) binds no more per statement */
+#define ZTM_SQL_MAX_VALUE_BYTES 1000000000 /* SQLite's SQLITE_MAX_LENGTH: nothing longer binds */
+
+/* ztm_sql_params is an ordered list of values for a statement's ?-placeholders. */
+typedef struct ztm_sql_params ztm_sql_params;
+
+/* ztm_sql_params_new returns an empty list, or NULL if out of memory. Release with
+ * ztm_sql_params_free. */
+ZTM_EXPORT ztm_sql_params* ztm_sql_params_new(void);
+
+/* ztm_sql_params_free wipes the text and blob values held by `params` and releases it. NULL
+ * is allowed. */
+ZTM_EXPORT void ztm_sql_params_free(ztm_sql_params* params);
+
+/* ztm_sql_params_count returns the number of values in `params`, or 0 if it is NULL. */
+ZTM_EXPORT size_t ztm_sql_params_count(const ztm_sql_params* params);
+
+/* ztm_sql_params_add_null, _add_int64, _add_double, _add_text and _add_blob append one value
+ * to `params`. Text is `text_len` bytes of UTF-8 (no NUL needed; an embedded NUL is kept) and
+ * a blob `blob_len` bytes, both copied; the pointer may be NULL when the length is 0 (an
+ * empty text or blob, not SQL NULL). Fail with ZTM_ERR_INVALID_ARGUMENT, leaving `params`
+ * unchanged, past ZTM_SQL_MAX_PARAMETERS values, for a value longer than
+ * ZTM_SQL_MAX_VALUE_BYTES, or for a NaN double (SQLite would store it as NULL). */
+ZTM_EXPORT ZTM_MUST_USE ztm_status ztm_sql_params_add_null(ztm_sql_params* params);
+ZTM_EXPORT ZTM_MUST_USE ztm_status ztm_sql_params_add_int64(ztm_sql_params* params, int64_t value);
+ZTM_EXPORT ZTM_MUST_USE ztm_status ztm_sql_params_add_double(ztm_sql_params* params, double value);
+ZTM_EXPORT ZTM_MUST_USE ztm_status ztm_sql_params_add_text(ztm_sql_params* params, const char* text,
+                                                           size_t text_len);
+ZTM_EXPORT ZTM_MUST_USE ztm_status ztm_sql_params_add_blob(ztm_sql_params* params,
+                                                           const uint8_t* blob, size_t blob_len);
+
+/* ztm_exec runs one statement `sql` (CREATE, INSERT, UPDATE, DELETE...) with `params` bound
+ * to its placeholders (NULL: no parameters). `params` is only read and may be reused. Fails
+ * with ZTM_ERR_STORAGE: "database_query_failed" (syntax, constraint, a parameter count that
+ * does not match the placeholders, more than one statement), "database_key_invalid" or
+ * "database_not_encrypted" (a database that is not this client's). */
+ZTM_EXPORT ZTM_MUST_USE ztm_status ztm_exec(ztm_client* client, const char* sql,
+                                            const ztm_sql_params* params);
+
+/* ztm_rows is the result of a ztm_query: a table of ztm_rows_count rows of ztm_rows_columns
+ * values each. */
+typedef struct ztm_rows ztm_rows;
+
+/* ztm_query runs one statement `sql` (a SELECT) like ztm_exec and sets *out to its rows,
+ * released with ztm_rows_free; on failure *out is NULL. Fails like ztm_exec, or with
+ * ZTM_ERR_INVALID_ARGUMENT ("input_too_large") beyond 10000 rows: page with LIMIT. */
+ZTM_EXPORT ZTM_MUST_USE ztm_status ztm_query(ztm_client* client, const char* sql,
+                                             const ztm_sql_params* params, ztm_rows** out);
+
+/* ztm_rows_count returns the number of rows, or 0 if `rows` is NULL. */
+ZTM_EXPORT size_t ztm_rows_count(const ztm_rows* rows);
+
+/* ztm_rows_columns returns the number of values in each row, or 0 if `rows` is NULL or has
+ * no row. */
+ZTM_EXPORT size_t ztm_rows_columns(const ztm_rows* rows);
+
+/* ztm_rows_type sets *type to the storage class of the value at (`row`, `column`), both
+ * counted from 0. Every accessor below fails with ZTM_ERR_NOT_FOUND (code "not_found") when
+ * `row` or `column` is out of range, like ztm_response_header for a missing header. */
+ZTM_EXPORT ZTM_MUST_USE ztm_status ztm_rows_type(const ztm_rows* rows, size_t row, size_t column,
+                                                 ztm_sql_type* type);
+
+/* ztm_rows_int64 and ztm_rows_double set *value to an INTEGER or REAL value. A value of
+ * another type (NULL included) fails with ZTM_ERR_INVALID_ARGUMENT: nothing is converted. */
+ZTM_EXPORT ZTM_MUST_USE ztm_status ztm_rows_int64(const ztm_rows* rows, size_t row, size_t column,
+                                                  int64_t* value);
+ZTM_EXPORT ZTM_MUST_USE ztm_status ztm_rows_double(const ztm_rows* rows, size_t row, size_t column,
+                                                   double* value);
+
+/* ztm_rows_text copies a TEXT value into `buffer` (two-call pattern; a NUL is added, and
+ * *needed - 1 is the text's length, which counts any embedded NUL). ztm_rows_blob copies a
+ * BLOB value (no NUL added; *needed is its exact length). A value of another type fails with
+ * ZTM_ERR_INVALID_ARGUMENT. */
+ZTM_EXPORT ZTM_MUST_USE ztm_status ztm_rows_text(const ztm_rows* rows, size_t row, size_t column,
+                                                 char* buffer, size_t capacity, size_t* needed);
+ZTM_EXPORT ZTM_MUST_USE ztm_status ztm_rows_blob(const ztm_rows* rows, size_t row, size_t column,
+                                                 uint8_t* buffer, size_t capacity, size_t* needed);
+
+/* ztm_rows_free wipes the text and blob values held by `rows` and releases it. NULL is
+ * allowed. */
+ZTM_EXPORT void ztm_rows_free(ztm_rows* rows);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -1,7 +1,8 @@
 /* ztm_c_flow: an app's whole libztm flow written in C99 against include/ztm/ztm.h only, as a
  * Swift or Kotlin binding would drive it: open, register, sign in, a signed GET and POST whose
- * answers are read through caller buffers (including the ZTM_ERR_BUFFER_TOO_SMALL round),
- * logout, and a check that the data directory holds no file afterwards.
+ * answers are read through caller buffers (including the ZTM_ERR_BUFFER_TOO_SMALL round), a
+ * table in the encrypted database written with bound parameters and read back through caller
+ * buffers, logout, and a check that the data directory holds no file afterwards.
  *
  *   ztm_c_flow <gateway_url> <ca_file> <pin1> <pin2> <data_dir> <username> <password>
  *
@@ -173,6 +174,89 @@ static int SignedCall(ztm_client* client, const char* step, const char* method, 
   return 0;
 }
 
+/* The offline-data step: creates a table, inserts one row with bound parameters (never SQL
+ * pasted together), and reads it back with the two-call pattern. */
+static int DatabaseRoundTrip(ztm_client* client, const char* username) {
+  static const uint8_t kPayload[] = {0x00, 0x01, 0xfe, 0xff};
+  ztm_sql_params* params = ztm_sql_params_new();
+  ztm_rows* rows = NULL;
+  ztm_status status;
+  ztm_sql_type type = ZTM_SQL_NULL;
+  int64_t quantity = 0;
+  double price = 0;
+  char too_small[2];
+  char* owner;
+  uint8_t payload[sizeof(kPayload)];
+  size_t needed = 0;
+
+  if (params == NULL) return FailWith("database", "out of memory");
+  if ((status = ztm_exec(client,
+                         "CREATE TABLE orders (owner TEXT, quantity INTEGER, price REAL, "
+                         "payload BLOB, note TEXT)",
+                         NULL)) != ZTM_OK ||
+      (status = ztm_sql_params_add_text(params, username, strlen(username))) != ZTM_OK ||
+      (status = ztm_sql_params_add_int64(params, 3)) != ZTM_OK ||
+      (status = ztm_sql_params_add_double(params, 19.5)) != ZTM_OK ||
+      (status = ztm_sql_params_add_blob(params, kPayload, sizeof(kPayload))) != ZTM_OK ||
+      (status = ztm_sql_params_add_null(params)) != ZTM_OK ||
+      (status = ztm_exec(client, "INSERT INTO orders VALUES (?, ?, ?, ?, ?)", params)) != ZTM_OK) {
+    ztm_sql_params_free(params);
+    return Fail("database", status);
+  }
+  ztm_sql_params_free(params);
+
+  params = ztm_sql_params_new();
+  if (params == NULL) return FailWith("database", "out of memory");
+  if ((status = ztm_sql_params_add_text(params, username, strlen(username))) != ZTM_OK ||
+      (status = ztm_query(
+           client, "SELECT owner, quantity, price, payload, note FROM orders WHERE owner = ?",
+           params, &rows)) != ZTM_OK) {
+    ztm_sql_params_free(params);
+    return Fail("database", status);
+  }
+  ztm_sql_params_free(params);
+  if (ztm_rows_count(rows) != 1 || ztm_rows_columns(rows) != 5) {
+    ztm_rows_free(rows);
+    return FailWith("database", "not one row of five columns");
+  }
+  /* The text with the two-call pattern, through a buffer too small first. */
+  too_small[0] = 'x';
+  status = ztm_rows_text(rows, 0, 0, too_small, sizeof(too_small), &needed);
+  if (status != ZTM_ERR_BUFFER_TOO_SMALL || too_small[0] != 'x' || needed != strlen(username) + 1) {
+    ztm_rows_free(rows);
+    return FailWith("database", "owner: no BUFFER_TOO_SMALL round");
+  }
+  owner = malloc(needed);
+  if (owner == NULL || ztm_rows_text(rows, 0, 0, owner, needed, &needed) != ZTM_OK ||
+      strcmp(owner, username) != 0) {
+    free(owner);
+    ztm_rows_free(rows);
+    return FailWith("database", "owner did not come back");
+  }
+  free(owner);
+  if ((status = ztm_rows_int64(rows, 0, 1, &quantity)) != ZTM_OK || quantity != 3 ||
+      (status = ztm_rows_double(rows, 0, 2, &price)) != ZTM_OK || price != 19.5) {
+    ztm_rows_free(rows);
+    return FailWith("database", "quantity or price did not come back");
+  }
+  status = ztm_rows_blob(rows, 0, 3, payload, sizeof(payload) - 1, &needed);
+  if (status != ZTM_ERR_BUFFER_TOO_SMALL || needed != sizeof(kPayload) ||
+      ztm_rows_blob(rows, 0, 3, payload, sizeof(payload), &needed) != ZTM_OK ||
+      memcmp(payload, kPayload, sizeof(kPayload)) != 0) {
+    ztm_rows_free(rows);
+    return FailWith("database", "payload did not come back");
+  }
+  if (ztm_rows_type(rows, 0, 4, &type) != ZTM_OK || type != ZTM_SQL_NULL ||
+      ztm_rows_type(rows, 1, 0, &type) != ZTM_ERR_NOT_FOUND ||
+      ztm_rows_int64(rows, 0, 0, &quantity) != ZTM_ERR_INVALID_ARGUMENT) {
+    ztm_rows_free(rows);
+    return FailWith("database", "NULL, range or type checks failed");
+  }
+  printf("database ok rows=%lu\n", (unsigned long)ztm_rows_count(rows));
+  ztm_rows_free(rows);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   const char* gateway_url;
   const char* ca_file;
@@ -261,6 +345,11 @@ int main(int argc, char** argv) {
     return 1;
   }
   free(device_id);
+
+  if (DatabaseRoundTrip(client, username) != 0) {
+    ztm_client_free(client);
+    return 1;
+  }
 
   if ((status = ztm_logout(client)) != ZTM_OK) {
     ztm_client_free(client);

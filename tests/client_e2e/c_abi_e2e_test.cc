@@ -1,11 +1,15 @@
 // The C ABI end to end: tests/c_api/ztm_c_flow.c, a C99 program using only ztm/ztm.h, runs
-// an app's whole flow (open, register, sign in, signed GET and POST, logout, wipe check)
-// against the real ztm-gateway binary over pinned TLS, with the e2e tests' Python upstream.
+// an app's whole flow (open, register, sign in, signed GET and POST, the encrypted database,
+// logout, wipe check) against the real ztm-gateway binary over pinned TLS, with the e2e
+// tests' Python upstream. The attestation callback is driven through ztm.h from C++ here.
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstring>
 #include <string>
 #include <vector>
+
+#include "ztm/ztm.h"
 
 #include "core/crypto/crypto.h"
 #include "core/encoding.h"
@@ -90,6 +94,11 @@ limits:
                        dir_->File("ca.pem"), pin, BackupPin(), dir_->File(name), kUser, password});
   }
 
+  // Opens a client through ztm.h for an app whose data lives in `name`, attesting with
+  // `callback` and `ctx` (released by ReleaseAttester).
+  static ztm_client* OpenWithAttester(const std::string& name, ztm_attestation_callback callback,
+                                      void* ctx);
+
   static TempDir* dir_;
   static Upstream* upstream_;
   static Process* gateway_;
@@ -110,9 +119,9 @@ TEST_F(CAbiE2E, CProgramRunsTheWholeFlow) {
   CommandResult result = RunFlow("app-c", *server_pin_, kPassword);
   ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
   std::size_t position = 0;
-  for (const char* step :
-       {"open ok\n", "register ok device_id=", "sign_in ok\n", "get ok status=200 body_bytes=",
-        "post ok status=200 body_bytes=", "logout ok\n", "wiped ok\n", "c flow ok\n"}) {
+  for (const char* step : {"open ok\n", "register ok device_id=", "sign_in ok\n",
+                           "get ok status=200 body_bytes=", "post ok status=200 body_bytes=",
+                           "database ok rows=1\n", "logout ok\n", "wiped ok\n", "c flow ok\n"}) {
     const std::size_t found = result.out.find(step, position);
     ASSERT_NE(found, std::string::npos) << "missing or out of order: " << step << "\n"
                                         << result.out;
@@ -145,6 +154,105 @@ TEST_F(CAbiE2E, WrongPinStopsAtRegisterWithPinValidationFailed) {
   EXPECT_NE(result.out.find("FAIL register: ZTM_ERR_PIN_VALIDATION_FAILED pin_validation_failed"),
             std::string::npos)
       << result.out;
+}
+
+// What the attestation callbacks below do and saw; their ctx.
+struct Attester {
+  const char* format = "apple-appattest";
+  ztm_status result = ZTM_OK;
+  std::string challenge;
+  std::string public_jwk_json;
+  int calls = 0;
+  int released = 0;
+};
+
+ztm_status Attest(void* ctx, const char* challenge, const char* public_jwk_json,
+                  ztm_attestation_out* out) {
+  auto& attester = *static_cast<Attester*>(ctx);
+  ++attester.calls;
+  attester.challenge = challenge;
+  attester.public_jwk_json = public_jwk_json;
+  if (attester.result != ZTM_OK) return attester.result;
+  // Not a real App Attest object: the gateway must refuse it.
+  const char evidence[] = "bzJmbWN0b2FwcGxlLWFwcGF0dGVzdGdhdHRTdG10oA";
+  return ztm_attestation_set(out, attester.format, evidence, std::strlen(evidence));
+}
+
+void ReleaseAttester(void* ctx) { ++static_cast<Attester*>(ctx)->released; }
+
+ztm_client* CAbiE2E::OpenWithAttester(const std::string& name, ztm_attestation_callback callback,
+                                      void* ctx) {
+  const std::string url = "https://localhost:" + std::to_string(port_);
+  const std::string backup = BackupPin();
+  const char* pins[] = {server_pin_->c_str(), backup.c_str()};
+  const char passphrase[] = "c abi attestation passphrase";
+  ztm_options* options = ztm_options_new();
+  EXPECT_NE(options, nullptr);
+  EXPECT_EQ(ztm_options_set_gateway_url(options, url.c_str()), ZTM_OK);
+  EXPECT_EQ(ztm_options_set_data_directory(options, dir_->File(name).c_str()), ZTM_OK);
+  EXPECT_EQ(ztm_options_set_ca_file(options, dir_->File("ca.pem").c_str()), ZTM_OK);
+  EXPECT_EQ(ztm_options_add_pin(options, "localhost", pins, 2, 0, 0, 0, nullptr), ZTM_OK);
+  EXPECT_EQ(ztm_options_set_passphrase(options, reinterpret_cast<const uint8_t*>(passphrase),
+                                       std::strlen(passphrase)),
+            ZTM_OK);
+  EXPECT_EQ(ztm_options_set_attestation_provider(options, callback, ctx, ReleaseAttester), ZTM_OK);
+  ztm_client* client = nullptr;
+  EXPECT_EQ(ztm_client_open(options, &client), ZTM_OK) << ztm_last_error_code();
+  ztm_options_free(options);
+  return client;
+}
+
+std::string LastErrorMessage() {
+  char message[512];
+  size_t needed = 0;
+  if (ztm_last_error_message(message, sizeof(message), &needed) != ZTM_OK) return "(too long)";
+  return message;
+}
+
+// The callback's evidence reaches the gateway, bound to its challenge and the device key; a
+// format the gateway has no verifier for is refused and the device stays unregistered.
+TEST_F(CAbiE2E, AttestationCallbackEvidenceIsSentAndAnUnverifiableFormatIsRefused) {
+  Attester attester;
+  ztm_client* client = OpenWithAttester("app-c-attest", Attest, &attester);
+  ASSERT_NE(client, nullptr);
+  const ztm_status status = ztm_register(client);
+  EXPECT_EQ(status, ZTM_ERR_GATEWAY_REFUSED) << ztm_last_error_code() << ": " << LastErrorMessage();
+  // The gateway named the refusal: the evidence reached its verifier lookup.
+  EXPECT_STREQ(ztm_last_error_code(), "gateway_refused");
+  EXPECT_NE(LastErrorMessage().find("attestation_format_unsupported"), std::string::npos)
+      << LastErrorMessage();
+  EXPECT_EQ(ztm_is_registered(client), 0);
+  EXPECT_EQ(attester.calls, 1);
+  EXPECT_FALSE(attester.challenge.empty());
+  EXPECT_NE(attester.public_jwk_json.find("\"kty\""), std::string::npos)
+      << attester.public_jwk_json;
+  EXPECT_EQ(attester.public_jwk_json.find("\"d\""), std::string::npos);  // public only
+  EXPECT_EQ(attester.released, 0);
+  ztm_client_free(client);
+  EXPECT_EQ(attester.released, 1);
+}
+
+// A callback's failure is the registration's, with the status the callback chose; no
+// registration request is sent.
+TEST_F(CAbiE2E, FailingAttestationCallbackFailsRegistrationWithItsStatus) {
+  Attester attester;
+  attester.result = ZTM_ERR_USER_PRESENCE_REQUIRED;
+  ztm_client* client = OpenWithAttester("app-c-attest-fails", Attest, &attester);
+  ASSERT_NE(client, nullptr);
+  EXPECT_EQ(ztm_register(client), ZTM_ERR_USER_PRESENCE_REQUIRED);
+  EXPECT_STREQ(ztm_last_error_code(), "user_presence_required");
+  EXPECT_EQ(LastErrorMessage(), "the platform attestation provider failed");
+  EXPECT_EQ(ztm_is_registered(client), 0);
+  EXPECT_EQ(attester.calls, 1);
+
+  // The next attempt asks the callback again, with a fresh challenge.
+  const std::string first_challenge = attester.challenge;
+  attester.result = ZTM_ERR_NETWORK;
+  EXPECT_EQ(ztm_register(client), ZTM_ERR_NETWORK);
+  EXPECT_EQ(attester.calls, 2);
+  EXPECT_NE(attester.challenge, first_challenge);
+  ztm_client_free(client);
+  EXPECT_EQ(attester.released, 1);
 }
 
 TEST_F(CAbiE2E, MissingArgumentsAreAUsageError) {

@@ -173,4 +173,38 @@ ztm_status StatusOf(Code code) noexcept {
   return ZTM_ERR_INTERNAL;  // not a Code (a value cast from outside the enum)
 }
 
+Code CodeOf(ztm_status status) noexcept {
+  switch (status) {
+    case ZTM_ERR_INVALID_ARGUMENT:
+      return Code::kInvalidArgument;
+    case ZTM_ERR_NOT_REGISTERED:
+      return Code::kNotRegistered;
+    case ZTM_ERR_NOT_SIGNED_IN:
+      return Code::kNotSignedIn;
+    case ZTM_ERR_SESSION_ENDED:
+      return Code::kSessionEnded;
+    case ZTM_ERR_GATEWAY_REFUSED:
+      return Code::kGatewayRefused;
+    case ZTM_ERR_PIN_VALIDATION_FAILED:
+      return Code::kPinValidationFailed;
+    case ZTM_ERR_TLS_FAILED:
+      return Code::kTlsFailed;
+    case ZTM_ERR_NETWORK:
+      return Code::kTransportFailed;
+    case ZTM_ERR_TIMEOUT:
+      return Code::kTransportTimeout;
+    // A platform callback's storage failure: the same code as the keystore callbacks'.
+    case ZTM_ERR_STORAGE:
+      return Code::kKeyStoreCallbackFailed;
+    case ZTM_ERR_USER_PRESENCE_REQUIRED:
+      return Code::kUserPresenceRequired;
+    case ZTM_OK:
+    case ZTM_ERR_BUFFER_TOO_SMALL:
+    case ZTM_ERR_NOT_FOUND:
+    case ZTM_ERR_INTERNAL:
+      return Code::kInternal;
+  }
+  return Code::kInternal;  // not a ztm_status (a value cast from outside the enum)
+}
+
 }  // namespace ztm::c_api

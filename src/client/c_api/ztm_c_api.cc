@@ -3,15 +3,21 @@
 // buffers, and map ztm::Code to the stable ztm_status values.
 #include "ztm/ztm.h"
 
+#include <openssl/crypto.h>
+
+#include <cmath>
 #include <cstring>
 #include <exception>
 #include <memory>
 #include <new>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
+#include "client/c_api/callback_attestation_provider.h"
 #include "client/c_api/callback_key_store.h"
 #include "client/c_api/status_map.h"
 #include "core/error.h"
@@ -32,9 +38,45 @@ struct ztm_response {
 namespace ztm::c_api {
 namespace {
 
+// Overwrites the text and blob values of `values`: the database is encrypted because its
+// contents matter, so the ABI's own copies do not linger in freed memory.
+void WipeValues(std::vector<SqlValue>& values) noexcept {
+  for (SqlValue& value : values) {
+    if (auto* text = std::get_if<std::string>(&value)) {
+      OPENSSL_cleanse(text->data(), text->size());
+    } else if (auto* blob = std::get_if<Bytes>(&value)) {
+      OPENSSL_cleanse(blob->data(), blob->size());
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ztm::c_api
+
+struct ztm_sql_params {
+  std::vector<ztm::SqlValue> values;
+  ~ztm_sql_params() { ztm::c_api::WipeValues(values); }
+};
+
+struct ztm_rows {
+  std::vector<ztm::SqlRow> rows;
+  ~ztm_rows() {
+    for (ztm::SqlRow& row : rows) ztm::c_api::WipeValues(row);
+  }
+};
+
+namespace ztm::c_api {
+namespace {
+
 // An app's request carries a handful of extra headers; a count beyond this is a caller bug
 // (say a byte length passed as the count), caught before walking arrays that short.
 constexpr std::size_t kMaxRequestHeaders = 128;
+
+// The bounds of ztm.h's parameter lists. SQLCipher 3.4.1 is SQLite 3.15, whose
+// SQLITE_MAX_VARIABLE_NUMBER is 999: a statement cannot have more placeholders.
+constexpr std::size_t kMaxSqlParameters = ZTM_SQL_MAX_PARAMETERS;
+// SQLite's default SQLITE_MAX_LENGTH: a longer string or blob fails to bind (SQLITE_TOOBIG).
+constexpr std::size_t kMaxSqlValueBytes = ZTM_SQL_MAX_VALUE_BYTES;
 
 // The calling thread's last failure: a static code name and a message. Per thread, like
 // errno, so that concurrent calls on one client never report each other's errors.
@@ -122,6 +164,77 @@ ztm_status CopyOutRecorded(const void* data, std::size_t size, bool terminate, v
 ztm_status CopyString(std::string_view value, char* buffer, std::size_t capacity,
                       std::size_t* needed) noexcept {
   return CopyOutRecorded(value.data(), value.size(), /*terminate=*/true, buffer, capacity, needed);
+}
+
+// Appends `value` to `params` after checking the list's bound; the entry points check the
+// value itself first.
+ztm_status AddParameter(ztm_sql_params* params, SqlValue value) {
+  if (params == nullptr) return FailNull("params");
+  if (params->values.size() >= kMaxSqlParameters) {
+    return Fail(Code::kInvalidArgument,
+                "more than " + std::to_string(kMaxSqlParameters) + " SQL parameters");
+  }
+  params->values.push_back(std::move(value));
+  return Succeed();
+}
+
+ztm_status FailValueTooLarge(std::size_t size) noexcept {
+  return Fail(Code::kInvalidArgument, "an SQL value of " + std::to_string(size) +
+                                          " bytes; at most " + std::to_string(kMaxSqlValueBytes));
+}
+
+const char* SqlTypeName(const SqlValue& value) noexcept {
+  switch (value.index()) {
+    case 0:
+      return "NULL";
+    case 1:
+      return "INTEGER";
+    case 2:
+      return "REAL";
+    case 3:
+      return "TEXT";
+    default:
+      return "BLOB";
+  }
+}
+
+// The value at (row, column), or nullptr after recording ZTM_ERR_NOT_FOUND.
+const SqlValue* ValueAt(const ztm_rows& rows, std::size_t row, std::size_t column) {
+  if (row >= rows.rows.size()) {
+    Record("not_found", "row " + std::to_string(row) + " is out of range: the result has " +
+                            std::to_string(rows.rows.size()) + " rows");
+    return nullptr;
+  }
+  if (column >= rows.rows[row].size()) {
+    Record("not_found", "column " + std::to_string(column) + " is out of range: the rows have " +
+                            std::to_string(rows.rows[row].size()) + " columns");
+    return nullptr;
+  }
+  return &rows.rows[row][column];
+}
+
+// The value at (row, column) if it holds a T; otherwise nullptr, with ZTM_ERR_NOT_FOUND or
+// ZTM_ERR_INVALID_ARGUMENT (a value of another type) in *status.
+template <typename T>
+const T* TypedValueAt(const ztm_rows& rows, std::size_t row, std::size_t column, const char* wanted,
+                      ztm_status* status) {
+  const SqlValue* value = ValueAt(rows, row, column);
+  if (value == nullptr) {
+    *status = ZTM_ERR_NOT_FOUND;
+    return nullptr;
+  }
+  const T* typed = std::get_if<T>(value);
+  if (typed == nullptr) {
+    *status = Fail(Code::kInvalidArgument, "the value at row " + std::to_string(row) + ", column " +
+                                               std::to_string(column) + " is " +
+                                               SqlTypeName(*value) + ", not " + wanted);
+  }
+  return typed;
+}
+
+// The parameters of an Exec or Query: a copy, since the list stays the caller's.
+std::vector<SqlValue> ParametersOf(const ztm_sql_params* params) {
+  return params == nullptr ? std::vector<SqlValue>() : params->values;
 }
 
 }  // namespace
@@ -278,6 +391,62 @@ ztm_status ztm_options_set_keystore(ztm_options* options, const ztm_keystore_cal
     // From here the store owns ctx; the shared_ptr conversion cannot leak it (a failed
     // allocation deletes the store, which releases ctx, and Guard reports it).
     options->options.key_store = std::shared_ptr<ztm::client::KeyStore>(std::move(store).value());
+    return Succeed();
+  });
+}
+
+ztm_status ztm_attestation_set(ztm_attestation_out* out, const char* format, const char* evidence,
+                               size_t evidence_len) {
+  return Guard([&] {
+    if (out == nullptr) return FailNull("out");
+    if (format == nullptr) return FailNull("format");
+    if (evidence == nullptr) return FailNull("evidence");
+    if (out->set) {
+      return ztm::c_api::Fail(Code::kInvalidArgument, "the attestation evidence is set already");
+    }
+    const std::string_view format_text(format);
+    if (format_text.empty() || format_text.size() > ztm::client::kMaxAttestationFormatBytes) {
+      return ztm::c_api::Fail(Code::kInvalidArgument,
+                              "the attestation format has 1 to " +
+                                  std::to_string(ztm::client::kMaxAttestationFormatBytes) +
+                                  " characters");
+    }
+    for (char c : format_text) {
+      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
+        return ztm::c_api::Fail(Code::kInvalidArgument,
+                                "the attestation format is made of [a-z0-9-]");
+      }
+    }
+    if (evidence_len == 0 || evidence_len > ztm::client::kMaxAttestationEvidenceBytes) {
+      return ztm::c_api::Fail(Code::kInvalidArgument,
+                              "the attestation evidence has 1 to " +
+                                  std::to_string(ztm::client::kMaxAttestationEvidenceBytes) +
+                                  " bytes");
+    }
+    const std::string_view evidence_text(evidence, evidence_len);
+    for (char c : evidence_text) {
+      // Base64 and JWS are printable ASCII; anything else is not an encoding the gateway reads.
+      if (c < 0x21 || c > 0x7e) {
+        return ztm::c_api::Fail(Code::kInvalidArgument,
+                                "the attestation evidence is not printable ASCII");
+      }
+    }
+    out->format.assign(format_text);
+    out->evidence.assign(evidence_text);
+    out->set = true;
+    return Succeed();
+  });
+}
+
+ztm_status ztm_options_set_attestation_provider(ztm_options* options,
+                                                ztm_attestation_callback callback, void* ctx,
+                                                void (*release)(void* ctx)) {
+  return Guard([&] {
+    if (options == nullptr) return FailNull("options");
+    if (callback == nullptr) return FailNull("callback");
+    // The move assignment does not throw; it destroys a previous provider, releasing its ctx.
+    options->options.attestation_provider =
+        ztm::client::MakeCallbackAttestationProvider(callback, ctx, release);
     return Succeed();
   });
 }
@@ -447,5 +616,158 @@ ztm_status ztm_logout(ztm_client* client) {
     return Succeed();
   });
 }
+
+ztm_sql_params* ztm_sql_params_new(void) {
+  try {
+    return new ztm_sql_params();
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+void ztm_sql_params_free(ztm_sql_params* params) { delete params; }
+
+size_t ztm_sql_params_count(const ztm_sql_params* params) {
+  return params == nullptr ? 0 : params->values.size();
+}
+
+ztm_status ztm_sql_params_add_null(ztm_sql_params* params) {
+  return Guard([&] { return ztm::c_api::AddParameter(params, nullptr); });
+}
+
+ztm_status ztm_sql_params_add_int64(ztm_sql_params* params, int64_t value) {
+  return Guard([&] { return ztm::c_api::AddParameter(params, std::int64_t{value}); });
+}
+
+ztm_status ztm_sql_params_add_double(ztm_sql_params* params, double value) {
+  return Guard([&] {
+    if (params == nullptr) return FailNull("params");
+    // SQLite binds NaN as NULL: the value would silently change type.
+    if (std::isnan(value)) return ztm::c_api::Fail(Code::kInvalidArgument, "an SQL value is NaN");
+    return ztm::c_api::AddParameter(params, value);
+  });
+}
+
+ztm_status ztm_sql_params_add_text(ztm_sql_params* params, const char* text, size_t text_len) {
+  return Guard([&] {
+    if (params == nullptr) return FailNull("params");
+    if (text == nullptr && text_len != 0) return FailNull("text");
+    if (text_len > ztm::c_api::kMaxSqlValueBytes) {
+      return ztm::c_api::FailValueTooLarge(text_len);
+    }
+    return ztm::c_api::AddParameter(params,
+                                    text_len == 0 ? std::string() : std::string(text, text_len));
+  });
+}
+
+ztm_status ztm_sql_params_add_blob(ztm_sql_params* params, const uint8_t* blob, size_t blob_len) {
+  return Guard([&] {
+    if (params == nullptr) return FailNull("params");
+    if (blob == nullptr && blob_len != 0) return FailNull("blob");
+    if (blob_len > ztm::c_api::kMaxSqlValueBytes) return ztm::c_api::FailValueTooLarge(blob_len);
+    return ztm::c_api::AddParameter(
+        params, blob_len == 0 ? ztm::Bytes() : ztm::Bytes(blob, blob + blob_len));
+  });
+}
+
+ztm_status ztm_exec(ztm_client* client, const char* sql, const ztm_sql_params* params) {
+  return Guard([&] {
+    if (client == nullptr) return FailNull("client");
+    if (sql == nullptr) return FailNull("sql");
+    ztm::Status done = client->client->Exec(sql, ztm::c_api::ParametersOf(params));
+    if (!done.ok()) return ztm::c_api::Fail(done.error());
+    return Succeed();
+  });
+}
+
+ztm_status ztm_query(ztm_client* client, const char* sql, const ztm_sql_params* params,
+                     ztm_rows** out) {
+  if (out != nullptr) *out = nullptr;
+  return Guard([&] {
+    if (client == nullptr) return FailNull("client");
+    if (sql == nullptr) return FailNull("sql");
+    if (out == nullptr) return FailNull("out");
+    auto rows = client->client->Query(sql, ztm::c_api::ParametersOf(params));
+    if (!rows.ok()) return ztm::c_api::Fail(rows.error());
+    auto result = std::make_unique<ztm_rows>();
+    result->rows = std::move(rows).value();
+    *out = result.release();
+    return Succeed();
+  });
+}
+
+size_t ztm_rows_count(const ztm_rows* rows) { return rows == nullptr ? 0 : rows->rows.size(); }
+
+size_t ztm_rows_columns(const ztm_rows* rows) {
+  return rows == nullptr || rows->rows.empty() ? 0 : rows->rows.front().size();
+}
+
+ztm_status ztm_rows_type(const ztm_rows* rows, size_t row, size_t column, ztm_sql_type* type) {
+  return Guard([&] {
+    if (rows == nullptr) return FailNull("rows");
+    if (type == nullptr) return FailNull("type");
+    const ztm::SqlValue* value = ztm::c_api::ValueAt(*rows, row, column);
+    if (value == nullptr) return ZTM_ERR_NOT_FOUND;
+    // The variant's alternatives are in ztm_sql_type's order (ztm/sql.h).
+    static_assert(
+        std::is_same_v<std::variant_alternative_t<ZTM_SQL_NULL, ztm::SqlValue>, std::nullptr_t> &&
+        std::is_same_v<std::variant_alternative_t<ZTM_SQL_INT64, ztm::SqlValue>, std::int64_t> &&
+        std::is_same_v<std::variant_alternative_t<ZTM_SQL_DOUBLE, ztm::SqlValue>, double> &&
+        std::is_same_v<std::variant_alternative_t<ZTM_SQL_TEXT, ztm::SqlValue>, std::string> &&
+        std::is_same_v<std::variant_alternative_t<ZTM_SQL_BLOB, ztm::SqlValue>, ztm::Bytes>);
+    *type = static_cast<ztm_sql_type>(value->index());
+    return Succeed();
+  });
+}
+
+ztm_status ztm_rows_int64(const ztm_rows* rows, size_t row, size_t column, int64_t* value) {
+  return Guard([&] {
+    if (rows == nullptr) return FailNull("rows");
+    if (value == nullptr) return FailNull("value");
+    ztm_status status = ZTM_OK;
+    const auto* integer =
+        ztm::c_api::TypedValueAt<std::int64_t>(*rows, row, column, "INTEGER", &status);
+    if (integer == nullptr) return status;
+    *value = *integer;
+    return Succeed();
+  });
+}
+
+ztm_status ztm_rows_double(const ztm_rows* rows, size_t row, size_t column, double* value) {
+  return Guard([&] {
+    if (rows == nullptr) return FailNull("rows");
+    if (value == nullptr) return FailNull("value");
+    ztm_status status = ZTM_OK;
+    const auto* real = ztm::c_api::TypedValueAt<double>(*rows, row, column, "REAL", &status);
+    if (real == nullptr) return status;
+    *value = *real;
+    return Succeed();
+  });
+}
+
+ztm_status ztm_rows_text(const ztm_rows* rows, size_t row, size_t column, char* buffer,
+                         size_t capacity, size_t* needed) {
+  return Guard([&] {
+    if (rows == nullptr) return FailNull("rows");
+    ztm_status status = ZTM_OK;
+    const auto* text = ztm::c_api::TypedValueAt<std::string>(*rows, row, column, "TEXT", &status);
+    if (text == nullptr) return status;
+    return ztm::c_api::CopyString(*text, buffer, capacity, needed);
+  });
+}
+
+ztm_status ztm_rows_blob(const ztm_rows* rows, size_t row, size_t column, uint8_t* buffer,
+                         size_t capacity, size_t* needed) {
+  return Guard([&] {
+    if (rows == nullptr) return FailNull("rows");
+    ztm_status status = ZTM_OK;
+    const auto* blob = ztm::c_api::TypedValueAt<ztm::Bytes>(*rows, row, column, "BLOB", &status);
+    if (blob == nullptr) return status;
+    return ztm::c_api::CopyOutRecorded(blob->data(), blob->size(), /*terminate=*/false, buffer,
+                                       capacity, needed);
+  });
+}
+
+void ztm_rows_free(ztm_rows* rows) { delete rows; }
 
 }  // extern "C"
