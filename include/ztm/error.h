@@ -146,35 +146,35 @@ enum class Code : std::uint16_t {
   kHttpBodyIncomplete,  // a streamed body ended early or broke its framing
 
   // Client (libztm): key store, secure store, encrypted database
-  kKeyAliasInvalid,        // an alias or item name outside [A-Za-z0-9._-]{1,64}
-  kKeyNotFound,            // no key under this alias
-  kKeyExists,              // a key under this alias exists (never silently replaced)
-  kKeyStoreInsecure,       // directory or file is group/world-accessible, a symlink or not ours
-  kKeyStoreClosed,         // the store was wiped; open a new one
-  kKekUnavailable,         // the key-encryption key cannot be obtained (keyring key missing)
-  kKekInvalid,             // wrong passphrase or key-encryption key (key check failed)
-  kVaultCorrupt,           // bad header, truncated, or failed authentication (tampered, swapped)
-  kUserPresenceRequired,   // the key needs user presence and none was confirmed
+  kKeyAliasInvalid,       // an alias or item name outside [A-Za-z0-9._-]{1,64}
+  kKeyNotFound,           // no key under this alias
+  kKeyExists,             // a key under this alias exists (never silently replaced)
+  kKeyStoreInsecure,      // directory or file is group/world-accessible, a symlink or not ours
+  kKeyStoreClosed,        // the store was wiped; open a new one
+  kKekUnavailable,        // the key-encryption key cannot be obtained (keyring key missing)
+  kKekInvalid,            // wrong passphrase or key-encryption key (key check failed)
+  kVaultCorrupt,          // bad header, truncated, or failed authentication (tampered, swapped)
+  kUserPresenceRequired,  // the key needs user presence and none was confirmed
   kSecureItemNotFound,
-  kSecureItemTampered,     // failed authentication: modified, swapped or under another key
-  kSecureStoreFull,        // kMaxSecureItems reached
-  kDatabaseUnavailable,    // cannot open or create, or SQLCipher is missing
-  kDatabaseNotEncrypted,   // a plain SQLite file where an encrypted database was expected
-  kDatabaseKeyInvalid,     // wrong database key, or not a database
-  kDatabaseQueryFailed,    // an SQL statement failed (syntax, constraint, type)
+  kSecureItemTampered,      // failed authentication: modified, swapped or under another key
+  kSecureStoreFull,         // kMaxSecureItems reached
+  kDatabaseUnavailable,     // cannot open or create, or SQLCipher is missing
+  kDatabaseNotEncrypted,    // a plain SQLite file where an encrypted database was expected
+  kDatabaseKeyInvalid,      // wrong database key, or not a database
+  kDatabaseQueryFailed,     // an SQL statement failed (syntax, constraint, type)
   kKeyStoreCallbackFailed,  // a platform keystore's C callback failed or broke its contract
 
   // Client (libztm): transport and certificate pinning
-  kPinSetInvalid,             // a pin set configuration is refused (too few pins, bad pin, bad host)
-  kPinValidationFailed,       // the verified chain holds none of the host's pinned keys
-  kTlsFailed,                 // the TLS handshake or certificate verification failed
-  kTransportConnectFailed,    // name resolution or TCP connection failed (refused, unreachable)
-  kTransportTimeout,          // the connection or the exchange exceeded its time limit
-  kTransportRequestInvalid,   // the request cannot be sent as given (not https, bad header)
-  kTransportFailed,           // any other transport failure (connection reset, bad response)
-  kResponseTooLarge,          // response headers or body exceeded their bound
-  kPinReportStoreFull,        // the pin failure report store holds its maximum
-  kSigningKeyHandleExpired,   // a signing key held open (KeyStore::OpenSigningKey) outlived its time
+  kPinSetInvalid,            // a pin set configuration is refused (too few pins, bad pin, bad host)
+  kPinValidationFailed,      // the verified chain holds none of the host's pinned keys
+  kTlsFailed,                // the TLS handshake or certificate verification failed
+  kTransportConnectFailed,   // name resolution or TCP connection failed (refused, unreachable)
+  kTransportTimeout,         // the connection or the exchange exceeded its time limit
+  kTransportRequestInvalid,  // the request cannot be sent as given (not https, bad header)
+  kTransportFailed,          // any other transport failure (connection reset, bad response)
+  kResponseTooLarge,         // response headers or body exceeded their bound
+  kPinReportStoreFull,       // the pin failure report store holds its maximum
+  kSigningKeyHandleExpired,  // a signing key held open (KeyStore::OpenSigningKey) outlived its time
 
   // Client (libztm): session and gateway protocol
   kNotRegistered,    // the device has no registration with the gateway yet
