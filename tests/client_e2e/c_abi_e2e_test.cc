@@ -11,6 +11,7 @@
 
 #include "ztm/ztm.h"
 
+#include "client_e2e/live_gateway.h"
 #include "core/crypto/crypto.h"
 #include "core/encoding.h"
 #include "e2e/harness.h"
@@ -23,75 +24,23 @@ using namespace std::chrono_literals;
 constexpr char kUser[] = "carol";
 constexpr char kPassword[] = "c flow password, long enough";
 
-std::string Trim(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-  return text;
-}
-
-// A pin no certificate here has: the offline backup key's.
-std::string BackupPin() {
-  return "sha256/" + Base64Encode(crypto::Sha256(std::string_view("ztm c abi backup key")));
-}
-
 class CAbiE2E : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    MakeTlsFiles(dir_->path());
-    upstream_ = new Upstream(dir_->path());
-    port_ = FreePort();
-    WriteFile(dir_->File("gateway.yaml"), R"(listen:
-  address: 127.0.0.1
-  port: )" + std::to_string(port_) + R"(
-  public_origins: ["https://localhost:)" + std::to_string(port_) +
-                                              R"("]
-  threads: 2
-  tls:
-    certificate_file: server.pem
-    private_key_file: server.key
-storage:
-  sqlite_path: gateway.db
-  master_key_file: master.key
-tokens:
-  issuer: https://gateway.e2e.test
-  audience: https://api.e2e.test
-  refresh_grace_seconds: 0
-  refresh_grace_max_retries: 0
-attestation:
-  allow_software: true
-mode: reverse_proxy
-upstream:
-  url: http://127.0.0.1:)" + std::to_string(upstream_->port()) +
-                                              R"(
-limits:
-  per_ip_rate: 1000
-  per_ip_burst: 1000
-  per_device_rate: 1000
-  per_device_burst: 1000
-)");
-    CommandResult added =
-        RunCommand({ZTM_CLI_PATH, "users", "add", kUser, "--db", dir_->File("gateway.db")},
-                   std::string(kPassword) + "\n");
-    ASSERT_EQ(added.exit_code, 0) << added.err;
-    CommandResult pin = RunCommand({ZTM_CLI_PATH, "pin", "spki", dir_->File("server.pem")});
-    ASSERT_EQ(pin.exit_code, 0) << pin.err;
-    server_pin_ = new std::string(Trim(pin.out));
-    gateway_ = new Process({ZTM_GATEWAY_PATH, "--config", dir_->File("gateway.yaml")});
-    ASSERT_TRUE(gateway_->WaitForLine("\"listening\"", 30s).has_value()) << gateway_->Output();
+    live_ = new LiveGateway(kUser, kPassword);
+    ASSERT_TRUE(live_->ok()) << live_->error();
   }
 
   static void TearDownTestSuite() {
-    delete gateway_;
-    delete upstream_;
-    delete server_pin_;
-    delete dir_;
+    delete live_;
+    live_ = nullptr;
   }
 
   // Runs the C program for an app whose data lives in `name`.
   static CommandResult RunFlow(const std::string& name, const std::string& pin,
                                const std::string& password) {
-    return RunCommand({ZTM_C_FLOW_PATH, "https://localhost:" + std::to_string(port_),
-                       dir_->File("ca.pem"), pin, BackupPin(), dir_->File(name), kUser, password});
+    return RunCommand({ZTM_C_FLOW_PATH, live_->url(), live_->ca_file(), pin,
+                       LiveGateway::BackupPin(), live_->File(name), kUser, password});
   }
 
   // Opens a client through ztm.h for an app whose data lives in `name`, attesting with
@@ -99,24 +48,16 @@ limits:
   static ztm_client* OpenWithAttester(const std::string& name, ztm_attestation_callback callback,
                                       void* ctx);
 
-  static TempDir* dir_;
-  static Upstream* upstream_;
-  static Process* gateway_;
-  static std::string* server_pin_;
-  static int port_;
+  static LiveGateway* live_;
 };
 
-TempDir* CAbiE2E::dir_ = nullptr;
-Upstream* CAbiE2E::upstream_ = nullptr;
-Process* CAbiE2E::gateway_ = nullptr;
-std::string* CAbiE2E::server_pin_ = nullptr;
-int CAbiE2E::port_ = 0;
+LiveGateway* CAbiE2E::live_ = nullptr;
 
 // Each step's line, in order. The program itself checks what each step returned (statuses,
 // the BUFFER_TOO_SMALL round, the body naming the user and device, no file left).
 TEST_F(CAbiE2E, CProgramRunsTheWholeFlow) {
-  const std::size_t before = upstream_->Requests().size();
-  CommandResult result = RunFlow("app-c", *server_pin_, kPassword);
+  const std::size_t before = live_->upstream().Requests().size();
+  CommandResult result = RunFlow("app-c", live_->server_pin(), kPassword);
   ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
   std::size_t position = 0;
   for (const char* step : {"open ok\n", "register ok device_id=", "sign_in ok\n",
@@ -129,14 +70,14 @@ TEST_F(CAbiE2E, CProgramRunsTheWholeFlow) {
   }
   EXPECT_EQ(result.out.find("FAIL"), std::string::npos) << result.out;
   // Both calls reached the upstream through the gateway, the POST with its body.
-  const std::vector<std::string> requests = upstream_->Requests();
+  const std::vector<std::string> requests = live_->upstream().Requests();
   ASSERT_EQ(requests.size(), before + 2);
   EXPECT_NE(requests.back().find("\"POST\""), std::string::npos) << requests.back();
   EXPECT_NE(requests.back().find("quantity"), std::string::npos) << requests.back();
 }
 
 TEST_F(CAbiE2E, WrongPasswordStopsAtSignInWithGatewayRefused) {
-  CommandResult result = RunFlow("app-c-wrong-password", *server_pin_, "not the password");
+  CommandResult result = RunFlow("app-c-wrong-password", live_->server_pin(), "not the password");
   EXPECT_EQ(result.exit_code, 1) << result.out;
   EXPECT_NE(result.out.find("register ok"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("FAIL sign_in: ZTM_ERR_GATEWAY_REFUSED gateway_refused"),
@@ -182,15 +123,15 @@ void ReleaseAttester(void* ctx) { ++static_cast<Attester*>(ctx)->released; }
 
 ztm_client* CAbiE2E::OpenWithAttester(const std::string& name, ztm_attestation_callback callback,
                                       void* ctx) {
-  const std::string url = "https://localhost:" + std::to_string(port_);
-  const std::string backup = BackupPin();
-  const char* pins[] = {server_pin_->c_str(), backup.c_str()};
+  const std::string url = live_->url();
+  const std::string backup = LiveGateway::BackupPin();
+  const char* pins[] = {live_->server_pin().c_str(), backup.c_str()};
   const char passphrase[] = "c abi attestation passphrase";
   ztm_options* options = ztm_options_new();
   EXPECT_NE(options, nullptr);
   EXPECT_EQ(ztm_options_set_gateway_url(options, url.c_str()), ZTM_OK);
-  EXPECT_EQ(ztm_options_set_data_directory(options, dir_->File(name).c_str()), ZTM_OK);
-  EXPECT_EQ(ztm_options_set_ca_file(options, dir_->File("ca.pem").c_str()), ZTM_OK);
+  EXPECT_EQ(ztm_options_set_data_directory(options, live_->File(name).c_str()), ZTM_OK);
+  EXPECT_EQ(ztm_options_set_ca_file(options, live_->ca_file().c_str()), ZTM_OK);
   EXPECT_EQ(ztm_options_add_pin(options, "localhost", pins, 2, 0, 0, 0, nullptr), ZTM_OK);
   EXPECT_EQ(ztm_options_set_passphrase(options, reinterpret_cast<const uint8_t*>(passphrase),
                                        std::strlen(passphrase)),

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "client_e2e/live_gateway.h"
 #include "core/crypto/crypto.h"
 #include "core/encoding.h"
 #include "e2e/harness.h"
@@ -27,16 +28,6 @@ using namespace std::chrono_literals;
 
 constexpr char kPassword[] = "correct horse battery staple";
 
-std::string Trim(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-  return text;
-}
-
-// A pin no certificate here has: the offline backup key's.
-std::string BackupPin() {
-  return "sha256/" + Base64Encode(crypto::Sha256(std::string_view("ztm e2e backup key")));
-}
-
 PinConfig Pinned(std::vector<std::string> pins) {
   PinConfig config;
   config.host = "localhost";
@@ -47,64 +38,22 @@ PinConfig Pinned(std::vector<std::string> pins) {
 class LibztmE2E : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    MakeTlsFiles(dir_->path());
-    upstream_ = new Upstream(dir_->path());
-    port_ = FreePort();
-    WriteFile(dir_->File("gateway.yaml"), R"(listen:
-  address: 127.0.0.1
-  port: )" + std::to_string(port_) + R"(
-  public_origins: ["https://localhost:)" + std::to_string(port_) +
-                                              R"("]
-  threads: 2
-  tls:
-    certificate_file: server.pem
-    private_key_file: server.key
-storage:
-  sqlite_path: gateway.db
-  master_key_file: master.key
-tokens:
-  issuer: https://gateway.e2e.test
-  audience: https://api.e2e.test
-  refresh_grace_seconds: 0
-  refresh_grace_max_retries: 0
-attestation:
-  allow_software: true
-mode: reverse_proxy
-upstream:
-  url: http://127.0.0.1:)" + std::to_string(upstream_->port()) +
-                                              R"(
-limits:
-  per_ip_rate: 1000
-  per_ip_burst: 1000
-  per_device_rate: 1000
-  per_device_burst: 1000
-)");
-    CommandResult added =
-        RunCommand({ZTM_CLI_PATH, "users", "add", "alice", "--db", dir_->File("gateway.db")},
-                   std::string(kPassword) + "\n");
-    ASSERT_EQ(added.exit_code, 0) << added.err;
-    CommandResult pin = RunCommand({ZTM_CLI_PATH, "pin", "spki", dir_->File("server.pem")});
-    ASSERT_EQ(pin.exit_code, 0) << pin.err;
-    server_pin_ = new std::string(Trim(pin.out));
-    gateway_ = new Process({ZTM_GATEWAY_PATH, "--config", dir_->File("gateway.yaml")});
-    ASSERT_TRUE(gateway_->WaitForLine("\"listening\"", 30s).has_value()) << gateway_->Output();
+    live_ = new LiveGateway("alice", kPassword);
+    ASSERT_TRUE(live_->ok()) << live_->error();
   }
 
   static void TearDownTestSuite() {
-    delete gateway_;
-    delete upstream_;
-    delete server_pin_;
-    delete dir_;
+    delete live_;
+    live_ = nullptr;
   }
 
   // Options for an app whose data lives in `name`, pinned to the gateway's key + a backup.
   static ClientOptions Options(const std::string& name) {
     ClientOptions options;
-    options.gateway_url = "https://localhost:" + std::to_string(port_);
-    options.data_directory = dir_->File(name);
-    options.ca_file = dir_->File("ca.pem");
-    options.pins = {Pinned({*server_pin_, BackupPin()})};
+    options.gateway_url = live_->url();
+    options.data_directory = live_->File(name);
+    options.ca_file = live_->ca_file();
+    options.pins = {Pinned({live_->server_pin(), LiveGateway::BackupPin()})};
     options.passphrase = Secret(AsBytes(std::string_view("app passphrase for e2e")));
     options.app_id = "dev.ztm.e2e";
     options.app_version = "1.0";
@@ -127,25 +76,17 @@ limits:
     return client;
   }
 
-  static TempDir* dir_;
-  static Upstream* upstream_;
-  static Process* gateway_;
-  static std::string* server_pin_;
-  static int port_;
+  static LiveGateway* live_;
 };
 
-TempDir* LibztmE2E::dir_ = nullptr;
-Upstream* LibztmE2E::upstream_ = nullptr;
-Process* LibztmE2E::gateway_ = nullptr;
-std::string* LibztmE2E::server_pin_ = nullptr;
-int LibztmE2E::port_ = 0;
+LiveGateway* LibztmE2E::live_ = nullptr;
 
 TEST_F(LibztmE2E, RegisterSignInAndSignedCallsReachTheUpstream) {
   auto client = SignedInClient("app-basic");
   ASSERT_NE(client, nullptr);
   EXPECT_TRUE(client->registered());
   EXPECT_FALSE(client->device_id().empty());
-  const std::size_t before = upstream_->Requests().size();
+  const std::size_t before = live_->upstream().Requests().size();
   auto get = client->Call("GET", "/api/orders?page=2");
   ASSERT_TRUE(get.ok()) << get.error().message;
   EXPECT_EQ(get->status, 200) << get->body;
@@ -153,7 +94,7 @@ TEST_F(LibztmE2E, RegisterSignInAndSignedCallsReachTheUpstream) {
                            {{"content-type", "application/json"}});
   ASSERT_TRUE(post.ok()) << post.error().message;
   EXPECT_EQ(post->status, 200) << post->body;
-  const auto requests = upstream_->Requests();
+  const auto requests = live_->upstream().Requests();
   ASSERT_EQ(requests.size(), before + 2);
   std::string seen = requests.back();
   for (char& c : seen) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -198,7 +139,7 @@ TEST_F(LibztmE2E, StolenRefreshTokenUsedTwiceEndsTheSession) {
     auto app = SignedInClient("app-victim");
     ASSERT_NE(app, nullptr);
   }
-  std::filesystem::copy(dir_->File("app-victim"), dir_->File("app-thief"),
+  std::filesystem::copy(live_->File("app-victim"), live_->File("app-thief"),
                         std::filesystem::copy_options::recursive);
   auto thief = OpenClient(Options("app-thief"));
   ASSERT_NE(thief, nullptr);
@@ -227,8 +168,8 @@ TEST_F(LibztmE2E, StolenRefreshTokenUsedTwiceEndsTheSession) {
 // key: the pin check aborts the handshake, and a report is filed.
 TEST_F(LibztmE2E, PinningRefusesAServerWithAnotherKey) {
   ClientOptions options = Options("app-mitm");
-  options.pins = {
-      Pinned({"sha256/" + Base64Encode(crypto::Sha256(std::string_view("a"))), BackupPin()})};
+  options.pins = {Pinned(
+      {"sha256/" + Base64Encode(crypto::Sha256(std::string_view("a"))), LiveGateway::BackupPin()})};
   auto client = OpenClient(std::move(options));
   ASSERT_NE(client, nullptr);
   Status registered = client->Register();
@@ -252,7 +193,7 @@ TEST_F(LibztmE2E, EncryptedDatabaseKeepsOfflineDataUntilLogout) {
   EXPECT_EQ(std::get<std::string>((*rows)[0][0]), "meet the courier at dawn");
   EXPECT_EQ(app->Exec("INSERT INTO nowhere VALUES (1)").code(), Code::kDatabaseQueryFailed);
 
-  const std::string path = dir_->File("app-db/app.db");
+  const std::string path = live_->File("app-db/app.db");
   std::ifstream file(path, std::ios::binary);
   const std::string on_disk((std::istreambuf_iterator<char>(file)),
                             std::istreambuf_iterator<char>());
@@ -317,13 +258,13 @@ TEST_F(LibztmE2E, LogoutRevokesAndWipes) {
   auto app = SignedInClient("app-logout");
   ASSERT_NE(app, nullptr);
   ASSERT_TRUE(app->Call("GET", "/api/orders").ok());
-  std::filesystem::copy(dir_->File("app-logout"), dir_->File("app-logout-copy"),
+  std::filesystem::copy(live_->File("app-logout"), live_->File("app-logout-copy"),
                         std::filesystem::copy_options::recursive);
   Status out = app->Logout();
   ASSERT_TRUE(out.ok()) << out.error().message;
   std::vector<std::string> left;
   for (const auto& entry :
-       std::filesystem::recursive_directory_iterator(dir_->File("app-logout"))) {
+       std::filesystem::recursive_directory_iterator(live_->File("app-logout"))) {
     if (entry.is_regular_file()) left.push_back(entry.path().string());
   }
   EXPECT_TRUE(left.empty()) << left.front();
