@@ -51,10 +51,15 @@ Result<std::unique_ptr<SecureStore>> SecureStore::Open(std::string directory,
   ZTM_RETURN_IF_ERROR(EnsurePrivateDirectory(directory, /*create=*/true));
   ZTM_ASSIGN_OR_RETURN(bool key_exists, keys->Exists(key_alias));
   if (!key_exists) {
-    // Without their key, existing items are ciphertext nobody can open again.
-    ZTM_RETURN_IF_ERROR(RemoveItemFiles(directory));
     Status created = keys->CreateSealingKey(key_alias, KeyOptions{});
-    if (!created.ok() && created.code() != Code::kKeyExists) return std::move(created).error();
+    if (created.ok()) {
+      // A new key: existing items are ciphertext nobody can open again.
+      ZTM_RETURN_IF_ERROR(RemoveItemFiles(directory));
+    } else if (created.code() != Code::kKeyExists) {
+      return std::move(created).error();
+    }
+    // kKeyExists: the key store said "no key" but has one (a platform keystore answering
+    // wrongly while the device is locked, say): the items are still its, and are kept.
   }
   // Probe the key: a signing key under this alias must fail here, not at the first Put.
   Result<Bytes> probe = keys->Seal(key_alias, {}, AsBytes("ztm secure-store probe"));

@@ -190,3 +190,50 @@ TEST_F(SecureStoreTest, DestroyDoesNotFollowASymlinkedDirectory) {
 
 }  // namespace
 }  // namespace ztm::client
+
+namespace ztm::client {
+namespace {
+
+// A key store that wrongly says "no key" (a platform keystore while the device is locked),
+// delegating everything else.
+class LyingExistsKeyStore final : public KeyStore {
+ public:
+  explicit LyingExistsKeyStore(std::shared_ptr<KeyStore> inner) : inner_(std::move(inner)) {}
+  Result<crypto::PublicKey> CreateSigningKey(std::string_view alias,
+                                             const KeyOptions& options) override {
+    return inner_->CreateSigningKey(alias, options);
+  }
+  Result<crypto::PublicKey> SigningPublicKey(std::string_view alias) override {
+    return inner_->SigningPublicKey(alias);
+  }
+  Result<Bytes> Sign(std::string_view alias, ByteView message) override {
+    return inner_->Sign(alias, message);
+  }
+  Status CreateSealingKey(std::string_view alias, const KeyOptions& options) override {
+    return inner_->CreateSealingKey(alias, options);
+  }
+  Result<Bytes> Seal(std::string_view alias, ByteView plaintext, ByteView aad) override {
+    return inner_->Seal(alias, plaintext, aad);
+  }
+  Result<Secret> Open(std::string_view alias, ByteView sealed, ByteView aad) override {
+    return inner_->Open(alias, sealed, aad);
+  }
+  Status Delete(std::string_view alias) override { return inner_->Delete(alias); }
+  Result<bool> Exists(std::string_view) override { return false; }
+
+ private:
+  std::shared_ptr<KeyStore> inner_;
+};
+
+TEST_F(SecureStoreTest, ItemsSurviveAKeyStoreThatWronglySaysNoKey) {
+  ASSERT_TRUE(store_->Put("refresh_token", AsBytes("rt-1")).ok());
+  store_.reset();
+  auto reopened = SecureStore::Open(dir_, std::make_shared<LyingExistsKeyStore>(keys_));
+  ASSERT_TRUE(reopened.ok()) << reopened.error().message;
+  auto value = (*reopened)->Get("refresh_token");
+  ASSERT_TRUE(value.ok()) << value.error().message;
+  EXPECT_EQ(AsString(value->view()), "rt-1");
+}
+
+}  // namespace
+}  // namespace ztm::client
