@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include <chrono>
 #include <condition_variable>
 #include <future>
@@ -22,6 +24,8 @@
 #include "core/encoding.h"
 #include "core/json.h"
 #include "server/api/form.h"
+#include "server/api/forward_limiter.h"
+#include "server/api/forward_limiter.h"
 #include "server/api/gateway_context.h"
 #include "server/password.h"
 #include "server/testing/gateway_test_support.h"
@@ -47,6 +51,11 @@ class FakeUpstream final : public http::UpstreamClient {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       requests_.push_back(std::move(request));
+      if (hold_) {
+        // A slow upstream: the forward stays in flight until Release().
+        held_.push_back(std::move(respond));
+        return;
+      }
     }
     http::Response response;
     response.status = 200;
@@ -58,10 +67,30 @@ class FakeUpstream final : public http::UpstreamClient {
     std::lock_guard<std::mutex> lock(mutex_);
     return requests_;
   }
+  void Hold(bool hold) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    hold_ = hold;
+  }
+  // Answers every held forward.
+  void Release() {
+    std::vector<http::Respond> held;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      held.swap(held_);
+    }
+    for (auto& respond : held) {
+      http::Response response;
+      response.status = 200;
+      response.body = "upstream ok";
+      respond(std::move(response));
+    }
+  }
 
  private:
   std::mutex mutex_;
   std::vector<http::Request> requests_;
+  bool hold_ = false;
+  std::vector<http::Respond> held_;
 };
 
 std::optional<std::string> HeaderOf(const http::Response& response, const std::string& name) {
@@ -545,6 +574,34 @@ TEST_F(GatewayTest, RevocationEndpoint) {
   http::Response missing = Send(MakeRequest(
       "POST", "/v1/revoke", "", {{"content-type", "application/x-www-form-urlencoded"}}));
   EXPECT_EQ(missing.status, 400);
+}
+
+// One device cannot hold every upstream slot: past kMaxForwardsPerDevice forwards in flight its
+// next request is refused (429) without reaching the upstream; finished forwards free slots.
+TEST_F(GatewayTest, ForwardsInFlightAreCappedPerDevice) {
+  config_.limits.per_device_rate = 1000;
+  config_.limits.per_device_burst = 1000;
+  config_.limits.per_ip_rate = 1000;
+  config_.limits.per_ip_burst = 1000;
+  Start();
+  const std::string device_id = Register(device_);
+  Session session = Login(device_, device_id);
+  upstream_->Hold(true);
+  std::atomic<int> answered{0};
+  for (std::size_t i = 0; i < kMaxForwardsPerDevice; ++i) {
+    gateway_->handler().Handle(Api(device_, device_id, session.access_token),
+                               [&answered](http::Response) { ++answered; });
+  }
+  EXPECT_EQ(upstream_->requests().size(), kMaxForwardsPerDevice);
+  EXPECT_EQ(answered.load(), 0);
+  http::Response refused = Send(Api(device_, device_id, session.access_token));
+  EXPECT_EQ(refused.status, 429);
+  EXPECT_EQ(upstream_->requests().size(), kMaxForwardsPerDevice);
+  upstream_->Release();
+  EXPECT_EQ(answered.load(), static_cast<int>(kMaxForwardsPerDevice));
+  upstream_->Hold(false);
+  http::Response after = Send(Api(device_, device_id, session.access_token));
+  EXPECT_EQ(after.status, 200) << after.body;
 }
 
 TEST_F(GatewayTest, RefusedRequestsNeverReachTheUpstream) {
