@@ -269,6 +269,8 @@ const char* CodeName(Code code) {
       return "signing_key_handle_expired";
     case Code::kKeyStoreCallbackFailed:
       return "key_store_callback_failed";
+    case Code::kAttestationCounterNotIncreasing:
+      return "attestation_counter_not_increasing";
   }
   return "unknown";
 }

@@ -41,6 +41,7 @@ ztm_status StatusOf(Code code) noexcept {
     case Code::kAttestationFormatDisabled:
     case Code::kAttestationInvalid:
     case Code::kAttestationKeyMismatch:
+    case Code::kAttestationCounterNotIncreasing:
     case Code::kAccessTokenMissing:
     case Code::kAccessTokenInvalid:
     case Code::kAccessTokenExpired:

@@ -30,6 +30,7 @@ Shape VerificationShape(Code code) {
     case Code::kRequestSignatureMissing:
     case Code::kRequestSignatureInvalid:
     case Code::kRequestReplayed:
+    case Code::kAttestationCounterNotIncreasing:  // a replayed App Attest assertion
       // RFC 9421 defines no challenge; the request is not authenticated, so 401 with the
       // DPoP scheme's generic invalid_request.
       return {401, "invalid_request"};
