@@ -117,7 +117,7 @@ enum class Code : std::uint16_t {
   kAttestationFormatUnsupported,
   kAttestationFormatDisabled,  // a known format the configuration does not allow
   kAttestationInvalid,
-  kAttestationKeyMismatch,  // the evidence attests another key than the one registered
+  kAttestationKeyMismatch,           // the evidence attests another key than the one registered
   kAttestationCounterNotIncreasing,  // an authentic assertion replayed or from a cloned key
 
   // Gateway: per-request verification; each code has one HTTP status and metric label

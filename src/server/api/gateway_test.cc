@@ -25,7 +25,6 @@
 #include "core/json.h"
 #include "server/api/form.h"
 #include "server/api/forward_limiter.h"
-#include "server/api/forward_limiter.h"
 #include "server/api/gateway_context.h"
 #include "server/password.h"
 #include "server/testing/gateway_test_support.h"
